@@ -1,0 +1,194 @@
+//! `clif2wasm`: compile CLIF files to wasm, and run Cranelift runtest files in wasmtime.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use wasm_emit::runtest::{self, Executor, Status};
+use wasm_emit::{Options, Target};
+
+#[derive(Parser)]
+#[command(name = "clif2wasm", version, about = "Cranelift IR to WebAssembly")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TargetArg {
+    Wasm32,
+    Wasm64,
+}
+
+impl TargetArg {
+    fn target(self) -> Target {
+        match self {
+            TargetArg::Wasm32 => Target::wasm32(),
+            TargetArg::Wasm64 => Target::wasm64(),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile every function of a CLIF file into one wasm module.
+    Compile {
+        /// The CLIF file.
+        input: PathBuf,
+        /// Output path (default: the input with .wasm or .wat); `-` for stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Target pointer width.
+        #[arg(long, value_enum, default_value = "wasm32")]
+        target: TargetArg,
+        /// Write the text format instead of the binary.
+        #[arg(long)]
+        wat: bool,
+    },
+    /// Run the `; run:` lines of CLIF files in wasmtime.
+    Run {
+        /// CLIF files, or directories to search for them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Target pointer width.
+        #[arg(long, value_enum, default_value = "wasm32")]
+        target: TargetArg,
+        /// Also list every run line with its status (passed/failed/unsupported) here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Print only failures and the summary line.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    // A bug must not reach the user as a panic message and backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error in clif2wasm: {info}");
+    }));
+    let cli = Cli::parse();
+    let result = std::panic::catch_unwind(|| match cli.command {
+        Command::Compile {
+            input,
+            output,
+            target,
+            wat,
+        } => compile(&input, output, target.target(), wat),
+        Command::Run {
+            files,
+            target,
+            report,
+            quiet,
+        } => run(&files, target.target(), report, quiet),
+    });
+    match result {
+        Ok(Ok(code)) => code,
+        Ok(Err(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        Err(_) => ExitCode::from(1),
+    }
+}
+
+fn compile(input: &Path, output: Option<PathBuf>, target: Target, wat: bool) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(input)
+        .map_err(|e| format!("{}: cannot read: {e}", input.display()))?;
+    let file = wasm_emit::text::parse_file(&text)
+        .map_err(|e| format!("{}:{}: {}", input.display(), e.line, e.message))?;
+    if file.functions.is_empty() {
+        return Err(format!("{}: no functions to compile", input.display()));
+    }
+    let options = Options {
+        target,
+        ..Options::default()
+    };
+    let bytes = wasm_emit::compile(&file.functions, &options).map_err(|e| match file.line_of(&e) {
+        Some(line) => format!("{}:{line}: {e}", input.display()),
+        None => format!("{}: {e}", input.display()),
+    })?;
+    let out: Vec<u8> = if wat {
+        let mut text = wasmprinter::print_bytes(&bytes).map_err(|e| format!("printing wat: {e}"))?;
+        text.push('\n');
+        text.into_bytes()
+    } else {
+        bytes
+    };
+    let path = output.unwrap_or_else(|| input.with_extension(if wat { "wat" } else { "wasm" }));
+    if path.as_os_str() == "-" {
+        std::io::stdout()
+            .write_all(&out)
+            .map_err(|e| format!("writing to stdout: {e}"))?;
+    } else {
+        std::fs::write(&path, &out).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(files: &[PathBuf], target: Target, report: Option<PathBuf>, quiet: bool) -> Result<ExitCode, String> {
+    let exec = Executor::new().map_err(|e| format!("cannot start wasmtime: {e}"))?;
+    let files = clif_files(files)?;
+    let (mut passed, mut failed, mut unsupported) = (0, 0, 0);
+    let mut listing = String::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let file_report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtest::run_file(&exec, &text, &target)
+        }))
+        .unwrap_or_else(|_| runtest::FileReport::all_failed(&text, "internal error (panic)"));
+        let (p, f, u) = file_report.counts();
+        passed += p;
+        failed += f;
+        unsupported += u;
+        for line in &file_report.lines {
+            let status = match &line.status {
+                Status::Passed => "passed".to_string(),
+                Status::Failed(message) => {
+                    println!("{}:{}: {}: {message}", path.display(), line.line, line.function);
+                    "failed".to_string()
+                }
+                Status::Unsupported(feature) => format!("unsupported ({})", feature.name()),
+            };
+            listing.push_str(&format!("{}:{} {status}\n", path.display(), line.line));
+        }
+        if !quiet {
+            eprintln!("{}: {p} passed, {f} failed, {u} unsupported", path.display());
+        }
+    }
+    if let Some(report) = report {
+        std::fs::write(&report, listing).map_err(|e| format!("{}: cannot write: {e}", report.display()))?;
+    }
+    println!("{passed} passed, {failed} failed, {unsupported} unsupported");
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The given files, with directories replaced by the `.clif` files below them (sorted).
+fn clif_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            collect_clif(path, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn collect_clif(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        if path.is_dir() {
+            collect_clif(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "clif") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

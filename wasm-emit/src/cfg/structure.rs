@@ -1,0 +1,252 @@
+//! Structured control flow from the dominator tree, after Norman Ramsey's
+//! "Beyond Relooper" (ICFP 2022).
+//!
+//! Each node is placed by `tree(x)`: a loop header gets a `loop`; the dominator-tree
+//! children of `x` that are merge nodes (two or more forward in-edges) each get a `block`
+//! that closes right before the child's code, nested so that the child latest in reverse
+//! postorder is outermost. Then a branch `x → y` is a `br` to y's `loop` if it goes
+//! backward, a `br` to y's `block` if y is a merge node, and otherwise y's own tree placed
+//! right there. The graph must be reducible (see `irreducible`).
+//!
+//! Emission is driven by an explicit task stack, so deep dominator trees cannot overflow the
+//! native stack. Straight-line code and branch selectors come from a [`NodeEmitter`].
+
+use super::graph::{Edge, Exit, Graph, Node};
+use super::order::Order;
+use crate::error::{Error, ErrorKind, Result};
+use cranelift_entity::SecondaryMap;
+use wasm_encoder::{BlockType, InstructionSink};
+
+/// What structuring needs from instruction selection.
+pub trait NodeEmitter {
+    /// Emit the straight-line code of `node`: everything but its branch. For `Exit::Stop`
+    /// nodes this includes the return, trap or tail call.
+    fn body(&mut self, node: Node) -> Result<()>;
+    /// Push the i32 selector of a `Brif` or `Table` exit.
+    fn selector(&mut self, node: Node) -> Result<()>;
+    /// The local that holds dispatcher labels.
+    fn label_local(&mut self) -> u32;
+    /// The code buffer structured control is written to.
+    fn code(&mut self) -> &mut Vec<u8>;
+}
+
+#[derive(Clone, Copy)]
+enum Frame {
+    /// A `block` that ends right before the code of the merge node.
+    Block(Node),
+    /// The `loop` of a loop header.
+    Loop(Node),
+    /// An `if`, or a `block` around one `br_table` arm: no node branches to it by name.
+    Anonymous,
+}
+
+enum Task {
+    Tree(Node),
+    Code(Node),
+    Branch(Node, Edge),
+    Else,
+    End,
+}
+
+struct Structurer<'a> {
+    graph: &'a Graph,
+    order: &'a Order,
+    frames: Vec<Frame>,
+    block_pos: SecondaryMap<Node, u32>,
+    loop_pos: SecondaryMap<Node, u32>,
+    tasks: Vec<Task>,
+    merge_children: Vec<Node>,
+}
+
+const UNBOUND: u32 = u32::MAX;
+
+/// Emit the whole structured body of the function into `code`. Returns whether the code
+/// may fall through its end (so the caller must close it with `unreachable`).
+pub fn emit(graph: &Graph, order: &Order, emitter: &mut dyn NodeEmitter) -> Result<bool> {
+    let mut s = Structurer {
+        graph,
+        order,
+        frames: Vec::new(),
+        block_pos: SecondaryMap::with_default(UNBOUND),
+        loop_pos: SecondaryMap::with_default(UNBOUND),
+        tasks: vec![Task::Tree(graph.entry)],
+        merge_children: Vec::new(),
+    };
+    let mut falls_through = false;
+    while let Some(task) = s.tasks.pop() {
+        falls_through = false;
+        match task {
+            Task::Tree(x) => s.tree(x, emitter.code()),
+            Task::Code(x) => s.code(x, emitter)?,
+            Task::Branch(from, edge) => s.branch(from, edge, emitter)?,
+            Task::Else => {
+                InstructionSink::new(emitter.code()).else_();
+            }
+            Task::End => {
+                s.pop_frame();
+                InstructionSink::new(emitter.code()).end();
+                falls_through = true;
+            }
+        }
+    }
+    Ok(falls_through)
+}
+
+impl Structurer<'_> {
+    fn push_frame(&mut self, frame: Frame) {
+        let pos = self.frames.len() as u32;
+        match frame {
+            Frame::Block(n) => self.block_pos[n] = pos,
+            Frame::Loop(n) => self.loop_pos[n] = pos,
+            Frame::Anonymous => {}
+        }
+        self.frames.push(frame);
+    }
+
+    fn pop_frame(&mut self) {
+        match self.frames.pop() {
+            Some(Frame::Block(n)) => self.block_pos[n] = UNBOUND,
+            Some(Frame::Loop(n)) => self.loop_pos[n] = UNBOUND,
+            _ => {}
+        }
+    }
+
+    fn depth(&self, pos: u32, target: Node) -> Result<u32> {
+        if pos == UNBOUND {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "",
+                format!("structuring found no enclosing label for {target}"),
+            ));
+        }
+        Ok(self.frames.len() as u32 - 1 - pos)
+    }
+
+    fn tree(&mut self, x: Node, code: &mut Vec<u8>) {
+        let header = self.order.is_loop_header(x);
+        if header {
+            InstructionSink::new(code).loop_(BlockType::Empty);
+            self.push_frame(Frame::Loop(x));
+            self.tasks.push(Task::End);
+        }
+        self.merge_children.clear();
+        let order = self.order;
+        self.merge_children
+            .extend(order.children(x).iter().filter(|&&c| order.is_merge(c)));
+        // Outermost block for the latest child; each child's tree follows its block's end.
+        for i in (0..self.merge_children.len()).rev() {
+            let child = self.merge_children[i];
+            InstructionSink::new(code).block(BlockType::Empty);
+            self.push_frame(Frame::Block(child));
+            self.tasks.push(Task::Tree(child));
+            self.tasks.push(Task::End);
+        }
+        // Tasks run last-in first-out: x's code, then (end, tree) per child, innermost first.
+        self.tasks.push(Task::Code(x));
+    }
+
+    fn code(&mut self, x: Node, emitter: &mut dyn NodeEmitter) -> Result<()> {
+        emitter.body(x)?;
+        let graph = self.graph;
+        let succs = graph.succs(x);
+        match &graph.nodes[x].exit {
+            Exit::Stop => {}
+            Exit::Jump => self.tasks.push(Task::Branch(x, succs[0])),
+            Exit::Brif => {
+                let (then_edge, else_edge) = (succs[0], succs[1]);
+                if let Some(depth) = self.direct(x, then_edge)? {
+                    emitter.selector(x)?;
+                    InstructionSink::new(emitter.code()).br_if(depth);
+                    self.tasks.push(Task::Branch(x, else_edge));
+                } else if let Some(depth) = self.direct(x, else_edge)? {
+                    emitter.selector(x)?;
+                    InstructionSink::new(emitter.code()).i32_eqz().br_if(depth);
+                    self.tasks.push(Task::Branch(x, then_edge));
+                } else {
+                    emitter.selector(x)?;
+                    InstructionSink::new(emitter.code()).if_(BlockType::Empty);
+                    self.push_frame(Frame::Anonymous);
+                    self.tasks.push(Task::End);
+                    self.tasks.push(Task::Branch(x, else_edge));
+                    self.tasks.push(Task::Else);
+                    self.tasks.push(Task::Branch(x, then_edge));
+                }
+            }
+            Exit::Table { entries, default } => {
+                // Successors that need code of their own get a block each; the first such
+                // successor's block is innermost.
+                // `depth_of[i]`: a direct depth, or for arm j (the j-th successor needing
+                // code) the depth j of its block, counted from the innermost.
+                let mut arms: Vec<usize> = Vec::new();
+                let mut depth_of: Vec<u32> = Vec::with_capacity(succs.len());
+                let mut direct = Vec::with_capacity(succs.len());
+                for (i, &edge) in succs.iter().enumerate() {
+                    let d = self.direct(x, edge)?;
+                    if d.is_none() {
+                        depth_of.push(arms.len() as u32);
+                        arms.push(i);
+                    } else {
+                        depth_of.push(0);
+                    }
+                    direct.push(d);
+                }
+                let extra = arms.len() as u32;
+                for (depth, d) in depth_of.iter_mut().zip(&direct) {
+                    if let Some(d) = d {
+                        *depth = d + extra;
+                    }
+                }
+                for _ in &arms {
+                    InstructionSink::new(emitter.code()).block(BlockType::Empty);
+                    self.push_frame(Frame::Anonymous);
+                }
+                emitter.selector(x)?;
+                InstructionSink::new(emitter.code()).br_table(
+                    entries.iter().map(|&k| depth_of[k as usize]),
+                    depth_of[*default as usize],
+                );
+                for &arm in arms.iter().rev() {
+                    self.tasks.push(Task::Branch(x, succs[arm]));
+                    self.tasks.push(Task::End);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `br` depth for `edge` if it is a plain branch (no label to set, and the target
+    /// is a loop header behind us or a merge node), or `None` if it needs code in place.
+    fn direct(&self, from: Node, edge: Edge) -> Result<Option<u32>> {
+        if edge.label.is_some() {
+            return Ok(None);
+        }
+        let to = edge.target;
+        if self.order.is_backward(from, to) {
+            return self.depth(self.loop_pos[to], to).map(Some);
+        }
+        if self.order.is_merge(to) {
+            return self.depth(self.block_pos[to], to).map(Some);
+        }
+        Ok(None)
+    }
+
+    fn branch(&mut self, from: Node, edge: Edge, emitter: &mut dyn NodeEmitter) -> Result<()> {
+        if let Some(label) = edge.label {
+            let local = emitter.label_local();
+            InstructionSink::new(emitter.code())
+                .i32_const(label as i32)
+                .local_set(local);
+        }
+        let plain = Edge {
+            label: None,
+            ..edge
+        };
+        match self.direct(from, plain)? {
+            Some(depth) => {
+                InstructionSink::new(emitter.code()).br(depth);
+            }
+            None => self.tasks.push(Task::Tree(edge.target)),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,44 @@
+//! The shadow-stack frame of a function.
+//!
+//! Explicit stack slots live in linear memory, below the mutable `__stack_pointer` global
+//! (the LLVM/clang convention). The prologue moves the stack pointer down by the frame size,
+//! aligned to the largest slot alignment (at least 16), and keeps the incoming value in a
+//! local; every return and tail call restores it. The frame base is kept in a local, so a
+//! `stack_addr` is one add.
+
+use cranelift_codegen::ir;
+use cranelift_entity::SecondaryMap;
+
+/// Layout of the explicit stack slots of one function.
+#[derive(Debug, Default)]
+pub struct FrameLayout {
+    /// Byte offset of each slot from the frame base.
+    pub offsets: SecondaryMap<ir::StackSlot, u64>,
+    /// Frame size in bytes, a multiple of `align`.
+    pub size: u64,
+    /// Frame alignment in bytes, a power of two, at least 16.
+    pub align: u64,
+}
+
+impl FrameLayout {
+    /// Lay out the sized stack slots of `func`. Returns `None` if the function needs no frame.
+    pub fn compute(func: &ir::Function) -> Option<FrameLayout> {
+        if func.sized_stack_slots.is_empty() {
+            return None;
+        }
+        let mut layout = FrameLayout {
+            align: 16,
+            ..Default::default()
+        };
+        let mut offset = 0u64;
+        for (slot, data) in func.sized_stack_slots.iter() {
+            let align = 1u64 << data.align_shift.min(31);
+            layout.align = layout.align.max(align);
+            offset = offset.next_multiple_of(align);
+            layout.offsets[slot] = offset;
+            offset += u64::from(data.size);
+        }
+        layout.size = offset.next_multiple_of(layout.align);
+        Some(layout)
+    }
+}

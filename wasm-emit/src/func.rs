@@ -1,0 +1,340 @@
+//! Lowering of one function: builds its lowering graph, structures it, and drives
+//! instruction selection block by block into one wasm function body.
+
+use crate::cfg::{self, structure::NodeEmitter, Graph, Node, NodeKind, Order};
+use crate::error::{Error, ErrorKind, Result};
+use crate::frame::FrameLayout;
+use crate::locals::Locals;
+use crate::module::env::ModuleEnv;
+use crate::types::{is_narrow, val_type};
+use cranelift_codegen::ir::{self, InstructionData, Value};
+use wasm_encoder::{InstructionSink, ValType};
+
+/// A lowered function body with what the name section needs.
+pub struct LoweredFunction {
+    /// The encoded body (locals and code).
+    pub body: wasm_encoder::Function,
+    /// Local names (index, CLIF value name).
+    pub local_names: Vec<(u32, String)>,
+}
+
+/// The frame of a function with explicit stack slots.
+pub struct Frame {
+    /// Slot offsets and frame size.
+    pub layout: FrameLayout,
+    /// Local holding the incoming stack pointer, restored on exit.
+    pub saved_sp: u32,
+    /// Local holding the frame base address.
+    pub base: u32,
+}
+
+/// The state of lowering one function.
+pub struct FuncLower<'a> {
+    /// The function.
+    pub func: &'a ir::Function,
+    /// Module index spaces.
+    pub env: &'a mut ModuleEnv,
+    /// The lowering graph.
+    pub graph: &'a Graph,
+    /// Value placement.
+    pub locals: Locals,
+    /// The code being emitted.
+    pub code: Vec<u8>,
+    /// The shadow-stack frame, if the function has stack slots.
+    pub frame: Option<Frame>,
+    label_local: Option<u32>,
+}
+
+/// Lower `func` against `env`.
+pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<LoweredFunction> {
+    let mut graph = cfg::graph::build(func);
+    let mut order = Order::compute(&graph);
+    if !order.is_reducible(&graph) {
+        cfg::irreducible::make_reducible(&mut graph, &order);
+        order = Order::compute(&graph);
+        if !order.is_reducible(&graph) {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                func.name.to_string(),
+                "irreducible control flow could not be repaired",
+            ));
+        }
+    }
+    let mut lower = FuncLower {
+        func,
+        env,
+        graph: &graph,
+        locals: Locals::new(func),
+        code: Vec::with_capacity(64 + 8 * func.dfg.num_insts()),
+        frame: None,
+        label_local: None,
+    };
+    lower.prologue()?;
+    let falls_through = cfg::structure::emit(&graph, &order, &mut lower)?;
+    if falls_through {
+        lower.sink().unreachable();
+    }
+    lower.sink().end();
+
+    let mut body = wasm_encoder::Function::new_with_locals_types(
+        lower.locals.declared().iter().copied(),
+    );
+    body.raw(lower.code.iter().copied());
+    let local_names = lower
+        .locals
+        .named()
+        .map(|(value, local)| (local, value.to_string()))
+        .collect();
+    Ok(LoweredFunction { body, local_names })
+}
+
+impl<'a> FuncLower<'a> {
+    /// An instruction sink on the code buffer.
+    pub fn sink(&mut self) -> InstructionSink<'_> {
+        InstructionSink::new(&mut self.code)
+    }
+
+    /// `value` with aliases resolved.
+    pub fn resolve(&self, value: Value) -> Value {
+        self.func.dfg.resolve_aliases(value)
+    }
+
+    /// Push `value`.
+    pub fn get(&mut self, value: Value) {
+        let value = self.resolve(value);
+        let local = self.locals.of(self.func, value);
+        self.sink().local_get(local);
+    }
+
+    /// Pop into `value`.
+    pub fn set(&mut self, value: Value) {
+        let local = self.locals.of(self.func, value);
+        self.sink().local_set(local);
+    }
+
+    /// Pop into `value`, leaving it on the stack.
+    pub fn tee(&mut self, value: Value) {
+        let local = self.locals.of(self.func, value);
+        self.sink().local_tee(local);
+    }
+
+    /// The type of `value`.
+    pub fn ty(&self, value: Value) -> ir::Type {
+        self.func.dfg.value_type(value)
+    }
+
+    /// Error for `inst`.
+    pub fn error(&self, inst: ir::Inst, kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error::at_inst(kind, self.func, inst, message)
+    }
+
+    /// Mask the i32 on top of the stack to the width of narrow type `ty` (no-op otherwise).
+    pub fn mask(&mut self, ty: ir::Type) {
+        if is_narrow(ty) {
+            let m = crate::types::width_mask(ty) as i32;
+            self.sink().i32_const(m).i32_and();
+        }
+    }
+
+    /// Sign-extend the i32 on top of the stack from narrow type `ty` (no-op otherwise).
+    pub fn sext(&mut self, ty: ir::Type) {
+        match ty.bits() {
+            8 => {
+                self.sink().i32_extend8_s();
+            }
+            16 => {
+                self.sink().i32_extend16_s();
+            }
+            _ => {}
+        }
+    }
+
+    /// Push `value` sign-extended to its wasm type.
+    pub fn get_signed(&mut self, value: Value) {
+        self.get(value);
+        self.sext(self.ty(value));
+    }
+
+    fn prologue(&mut self) -> Result<()> {
+        let func = self.func;
+        if let Some(entry) = func.layout.entry_block() {
+            for &param in func.dfg.block_params(entry) {
+                let ty = func.dfg.value_type(param);
+                if is_narrow(ty) {
+                    // Callers outside the module may pass any upper bits.
+                    self.get(param);
+                    self.mask(ty);
+                    self.set(param);
+                }
+            }
+        }
+        if let Some(layout) = FrameLayout::compute(func) {
+            let ptr = val_type(self.env.target.pointer_type());
+            let sp = self.env.stack_pointer();
+            let saved_sp = self.locals.fresh(ptr);
+            let base = self.locals.fresh(ptr);
+            let (size, align) = (layout.size as i64, layout.align as i64);
+            let mut s = self.sink();
+            s.global_get(sp).local_tee(saved_sp);
+            if ptr == ValType::I64 {
+                s.i64_const(size).i64_sub().i64_const(-align).i64_and();
+            } else {
+                s.i32_const(size as i32)
+                    .i32_sub()
+                    .i32_const(-align as i32)
+                    .i32_and();
+            }
+            s.local_tee(base).global_set(sp);
+            self.frame = Some(Frame {
+                layout,
+                saved_sp,
+                base,
+            });
+        }
+        Ok(())
+    }
+
+    /// Restore the caller's stack pointer (before a return or tail call).
+    pub fn epilogue(&mut self) {
+        if let Some(frame) = &self.frame {
+            let saved = frame.saved_sp;
+            let sp = self.env.stack_pointer();
+            self.sink().local_get(saved).global_set(sp);
+        }
+    }
+
+    /// The parallel copy of `args` into the parameters of `block`.
+    pub fn copies(&mut self, inst: ir::Inst, call: ir::BlockCall) -> Result<()> {
+        let dfg = &self.func.dfg;
+        let pool = &dfg.value_lists;
+        let params = dfg.block_params(call.block(pool));
+        let mut pending: Vec<(Value, Value)> = Vec::with_capacity(params.len());
+        for (arg, &param) in call.args(pool).zip(params) {
+            let Some(arg) = arg.as_value() else {
+                return Err(self
+                    .error(
+                        inst,
+                        ErrorKind::Unsupported(crate::error::Feature::Exceptions),
+                        "try_call block arguments are not supported",
+                    )
+                    .with_hint("lower exceptions before using the wasm backend"));
+            };
+            let arg = dfg.resolve_aliases(arg);
+            if arg != param {
+                pending.push((arg, param));
+            }
+        }
+        // Push every source first, then pop into the destinations in reverse: the operand
+        // stack makes the copy parallel, so swaps and cycles need no temporaries.
+        for &(arg, _) in &pending {
+            self.get(arg);
+        }
+        for &(_, param) in pending.iter().rev() {
+            self.set(param);
+        }
+        Ok(())
+    }
+
+    fn block_body(&mut self, block: ir::Block, node: Node) -> Result<()> {
+        let func = self.func;
+        for inst in func.layout.block_insts(block) {
+            let data = &func.dfg.insts[inst];
+            if data.opcode().is_branch() {
+                // Only plain jumps (and brifs collapsed into jumps) copy in the block itself.
+                if let cfg::Exit::Jump = self.graph.nodes[node].exit {
+                    let call = match data {
+                        InstructionData::Jump { destination, .. } => *destination,
+                        InstructionData::Brif { blocks, .. } => blocks[0],
+                        _ => continue,
+                    };
+                    self.copies(inst, call)?;
+                }
+                continue;
+            }
+            self.inst(inst)?;
+        }
+        Ok(())
+    }
+
+    /// Push a CLIF integer as an i32 truth value (non-zero is true).
+    pub fn get_condition(&mut self, value: Value) {
+        self.get(value);
+        if self.ty(value) == ir::types::I64 {
+            self.sink().i64_const(0).i64_ne();
+        }
+    }
+}
+
+impl NodeEmitter for FuncLower<'_> {
+    fn body(&mut self, node: Node) -> Result<()> {
+        match self.graph.nodes[node].kind {
+            NodeKind::Block(block) => self.block_body(block, node),
+            NodeKind::EdgeCopy { branch, dest } => {
+                let dfg = &self.func.dfg;
+                let call =
+                    dfg.insts[branch].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+                        [dest as usize];
+                self.copies(branch, call)
+            }
+            NodeKind::Dispatch => Ok(()),
+        }
+    }
+
+    fn selector(&mut self, node: Node) -> Result<()> {
+        match self.graph.nodes[node].kind {
+            NodeKind::Block(block) => {
+                let Some(inst) = self.func.layout.last_inst(block) else {
+                    return Ok(());
+                };
+                match self.func.dfg.insts[inst] {
+                    InstructionData::Brif { arg, .. } => self.get_condition(arg),
+                    InstructionData::BranchTable { arg, table, .. } => {
+                        let entries = self.func.dfg.jump_tables[table].as_slice().len();
+                        self.table_index(arg, entries as u32);
+                    }
+                    _ => {}
+                }
+                Ok(())
+            }
+            NodeKind::Dispatch => {
+                let local = self.label_local();
+                self.sink().local_get(local);
+                Ok(())
+            }
+            NodeKind::EdgeCopy { .. } => Ok(()),
+        }
+    }
+
+    fn label_local(&mut self) -> u32 {
+        match self.label_local {
+            Some(local) => local,
+            None => {
+                let local = self.locals.fresh(ValType::I32);
+                self.label_local = Some(local);
+                local
+            }
+        }
+    }
+
+    fn code(&mut self) -> &mut Vec<u8> {
+        &mut self.code
+    }
+}
+
+impl FuncLower<'_> {
+    /// Push a `br_table` index: the value itself, or for i64 values that do not fit in an
+    /// i32, `entries` (the default).
+    fn table_index(&mut self, value: Value, entries: u32) {
+        self.get(value);
+        if self.ty(value) == ir::types::I64 {
+            let local = self.locals.of(self.func, self.resolve(value));
+            self.sink()
+                .i32_wrap_i64()
+                .i32_const(entries as i32)
+                .local_get(local)
+                .i64_const(i64::from(entries))
+                .i64_lt_u()
+                .select();
+        }
+    }
+}

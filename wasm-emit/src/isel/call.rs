@@ -1,0 +1,182 @@
+//! Calls, returns and traps: direct calls by name, `func_addr` as an index into the one
+//! function table, `call_indirect` through it, multi-value returns, `return_call*` as wasm
+//! tail calls, and CLIF traps as `unreachable`.
+
+use crate::error::{Error, ErrorKind, Feature, Result};
+use crate::func::FuncLower;
+use crate::module::env::{Callee, WasmSig};
+use crate::runtime::Helper;
+use crate::types::is_narrow;
+use cranelift_codegen::ir::{self, types, ExternalName, InstructionData, Opcode};
+use wasm_encoder::BlockType;
+
+impl FuncLower<'_> {
+    pub(super) fn call_inst(&mut self, inst: ir::Inst, op: Opcode) -> Result<bool> {
+        let dfg = &self.func.dfg;
+        match (op, &dfg.insts[inst]) {
+            (Opcode::Call | Opcode::ReturnCall, InstructionData::Call { func_ref, .. }) => {
+                let func_ref = *func_ref;
+                let index = self.callee_index(inst, func_ref)?;
+                let sig = &dfg.signatures[dfg.ext_funcs[func_ref].signature];
+                let expected = &self.env.type_list[self.env.func_type(index) as usize];
+                if WasmSig::of(sig) != *expected {
+                    return Err(self
+                        .error(
+                            inst,
+                            ErrorKind::Invalid,
+                            "the call's signature does not match the callee's definition",
+                        )
+                        .with_hint("declare the callee with the signature it is defined with"));
+                }
+                for i in 0..dfg.inst_args(inst).len() {
+                    self.get(self.arg(inst, i));
+                }
+                if op == Opcode::ReturnCall {
+                    self.check_tail_results(inst, sig)?;
+                    self.epilogue();
+                    self.env.uses_tail_calls = true;
+                    self.sink().return_call(index);
+                } else {
+                    self.sink().call(index);
+                    self.pop_results(inst);
+                }
+            }
+            (
+                Opcode::CallIndirect | Opcode::ReturnCallIndirect,
+                InstructionData::CallIndirect { sig_ref, .. },
+            ) => {
+                let sig = &dfg.signatures[*sig_ref];
+                let type_index = self.env.type_index(WasmSig::of(sig));
+                let args = dfg.inst_args(inst).len();
+                for i in 1..args {
+                    self.get(self.arg(inst, i));
+                }
+                let callee = self.arg(inst, 0);
+                self.get(callee);
+                if self.ty(callee) == types::I64 {
+                    // Table slots are small; an address that does not fit cannot be valid.
+                    self.sink().i32_wrap_i64();
+                }
+                self.env.uses_table = true;
+                if op == Opcode::ReturnCallIndirect {
+                    self.check_tail_results(inst, sig)?;
+                    self.epilogue();
+                    self.env.uses_tail_calls = true;
+                    self.sink().return_call_indirect(0, type_index);
+                } else {
+                    self.sink().call_indirect(0, type_index);
+                    self.pop_results(inst);
+                }
+            }
+            (Opcode::FuncAddr, InstructionData::FuncAddr { func_ref, .. }) => {
+                let ty = dfg.ctrl_typevar(inst);
+                let index = self.callee_index(inst, *func_ref)?;
+                let slot = self.env.table_slot(index);
+                self.env.uses_table = true;
+                self.int_const(ty == types::I64, i64::from(slot));
+                self.set(self.result(inst, 0));
+            }
+            (Opcode::Return, _) => {
+                self.epilogue();
+                for i in 0..dfg.inst_args(inst).len() {
+                    self.get(self.arg(inst, i));
+                }
+                self.sink().return_();
+            }
+            (Opcode::Trap, _) => {
+                self.sink().unreachable();
+            }
+            (Opcode::Trapz | Opcode::Trapnz, _) => {
+                self.get_condition(self.arg(inst, 0));
+                if op == Opcode::Trapz {
+                    self.sink().i32_eqz();
+                }
+                self.sink().if_(BlockType::Empty).unreachable().end();
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Pop a call's results into their locals; narrow results are re-masked, since the
+    /// callee may be outside the module.
+    fn pop_results(&mut self, inst: ir::Inst) {
+        let results = self.func.dfg.inst_results(inst);
+        for &r in results.iter().rev() {
+            self.set(r);
+        }
+        for &r in results {
+            if is_narrow(self.ty(r)) {
+                self.get(r);
+                self.mask(self.ty(r));
+                self.set(r);
+            }
+        }
+    }
+
+    /// A tail call must return exactly what the caller returns.
+    fn check_tail_results(&self, inst: ir::Inst, callee: &ir::Signature) -> Result<()> {
+        let ours = WasmSig::of(&self.func.signature).results;
+        if WasmSig::of(callee).results == ours {
+            return Ok(());
+        }
+        Err(self
+            .error(
+                inst,
+                ErrorKind::Invalid,
+                "a tail call's callee must return the same types as the caller",
+            )
+            .with_hint("use a plain call followed by return"))
+    }
+
+    /// The wasm function index a `FuncRef` of this function resolves to.
+    pub fn callee_index(&mut self, inst: ir::Inst, func_ref: ir::FuncRef) -> Result<u32> {
+        let callee = resolve_callee(self.func, func_ref, |key| self.env.lookup(key))
+            .map_err(|message| self.callee_error(inst, message))?;
+        Ok(self.env.callee(callee))
+    }
+
+    fn callee_error(&self, inst: ir::Inst, (feature, message): (Option<Feature>, String)) -> Error {
+        let kind = match feature {
+            Some(f) => ErrorKind::Unsupported(f),
+            None => ErrorKind::Invalid,
+        };
+        self.error(inst, kind, message)
+            .with_hint("define the callee in the same module, or let it be imported")
+    }
+}
+
+/// The name under which a callee is looked up: `%name` or `uN:M`.
+pub fn callee_key(func: &ir::Function, func_ref: ir::FuncRef) -> String {
+    func.dfg.ext_funcs[func_ref]
+        .name
+        .display(Some(&func.params))
+        .to_string()
+}
+
+/// Resolve a callee to a module function (via `lookup`) or a runtime helper.
+pub fn resolve_callee(
+    func: &ir::Function,
+    func_ref: ir::FuncRef,
+    lookup: impl Fn(&str) -> Option<u32>,
+) -> Result<Callee, (Option<Feature>, String)> {
+    match &func.dfg.ext_funcs[func_ref].name {
+        ExternalName::LibCall(libcall) => match Helper::for_libcall(*libcall) {
+            Some(helper) => Ok(Callee::Helper(helper)),
+            None => Err((
+                Some(Feature::Other("libcall")),
+                format!("libcall `{libcall}` is not provided by the wasm backend"),
+            )),
+        },
+        ExternalName::KnownSymbol(symbol) => Err((
+            Some(Feature::Other("known symbol")),
+            format!("known symbol `{symbol}` has no meaning in wasm"),
+        )),
+        _ => {
+            let key = callee_key(func, func_ref);
+            lookup(&key)
+                .map(Callee::Func)
+                .ok_or((None, format!("callee `{key}` is not defined or imported")))
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! Memory instructions: loads and stores of every width and extension into linear memory
+//! (little-endian natively, big-endian through a byte swap), stack slot addresses in the
+//! shadow-stack frame, and the stack pointer, frame pointer and pinned register.
+
+use crate::error::{ErrorKind, Result};
+use crate::func::FuncLower;
+use crate::types::val_type;
+use cranelift_codegen::ir::{self, types, Endianness, InstructionData, Opcode, Type};
+use wasm_encoder::{MemArg, MemArgTarget, ValType};
+
+/// The access a load or store makes: its width in bytes and how it extends.
+#[derive(Clone, Copy)]
+struct Access {
+    bytes: u32,
+    signed: bool,
+}
+
+impl FuncLower<'_> {
+    pub(super) fn mem_inst(&mut self, inst: ir::Inst, op: Opcode) -> Result<bool> {
+        let dfg = &self.func.dfg;
+        let ty = dfg.ctrl_typevar(inst);
+        match dfg.insts[inst] {
+            InstructionData::Load {
+                arg, flags, offset, ..
+            } => {
+                let access = match op {
+                    Opcode::Uload8 | Opcode::Sload8 => Access { bytes: 1, signed: op == Opcode::Sload8 },
+                    Opcode::Uload16 | Opcode::Sload16 => Access { bytes: 2, signed: op == Opcode::Sload16 },
+                    Opcode::Uload32 | Opcode::Sload32 => Access { bytes: 4, signed: op == Opcode::Sload32 },
+                    Opcode::Load => Access { bytes: ty.bytes(), signed: false },
+                    _ => return Ok(false),
+                };
+                let big = dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Big);
+                let memarg = self.address(arg, offset.into(), access.bytes);
+                self.load(ty, access, big, memarg);
+                self.set(self.result(inst, 0));
+            }
+            InstructionData::Store {
+                args, flags, offset, ..
+            } => {
+                let bytes = match op {
+                    Opcode::Istore8 => 1,
+                    Opcode::Istore16 => 2,
+                    Opcode::Istore32 => 4,
+                    Opcode::Store => self.ty(args[0]).bytes(),
+                    _ => return Ok(false),
+                };
+                let big = dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Big);
+                let (value, addr) = (self.resolve(args[0]), self.resolve(args[1]));
+                let memarg = self.address(addr, offset.into(), bytes);
+                self.get(value);
+                self.store(self.ty(value), bytes, big, memarg);
+            }
+            InstructionData::StackAddr {
+                stack_slot, offset, ..
+            } => {
+                let Some(frame) = &self.frame else {
+                    return Err(self.error(inst, ErrorKind::Invalid, "stack slot without a frame"));
+                };
+                let base = frame.base;
+                let disp = frame.layout.offsets[stack_slot] as i64 + i64::from(i32::from(offset));
+                let wide = self.env.target.pointer_type() == types::I64;
+                self.sink().local_get(base);
+                if disp != 0 {
+                    self.int_const(wide, disp);
+                    self.int_op(wide, super::IntOp::Add);
+                }
+                self.pointer_to(ty);
+                self.set(self.result(inst, 0));
+            }
+            _ => match op {
+                Opcode::GetStackPointer | Opcode::GetFramePointer => {
+                    match (&self.frame, op) {
+                        (Some(frame), Opcode::GetFramePointer) => {
+                            let base = frame.base;
+                            self.sink().local_get(base);
+                        }
+                        _ => {
+                            let sp = self.env.stack_pointer();
+                            self.sink().global_get(sp);
+                        }
+                    }
+                    self.pointer_to(ty);
+                    self.set(self.result(inst, 0));
+                }
+                Opcode::GetPinnedReg => {
+                    let global = self.env.pinned_reg(val_type(ty));
+                    self.sink().global_get(global);
+                    self.set(self.result(inst, 0));
+                }
+                Opcode::SetPinnedReg => {
+                    let value = self.arg(inst, 0);
+                    let global = self.env.pinned_reg(val_type(self.ty(value)));
+                    self.get(value);
+                    self.sink().global_set(global);
+                }
+                _ => return Ok(false),
+            },
+        }
+        Ok(true)
+    }
+
+    /// Convert the pointer-typed value on top of the stack to integer type `ty`. Stack
+    /// addresses are below 4 GiB, so narrowing them to i32 is exact.
+    fn pointer_to(&mut self, ty: Type) {
+        match (self.env.target.pointer_type(), ty) {
+            (types::I64, types::I32) => {
+                self.sink().i32_wrap_i64();
+            }
+            (types::I32, types::I64) => {
+                self.sink().i64_extend_i32_u();
+            }
+            _ => {}
+        }
+    }
+
+    /// Push `addr` as a pointer of the target: a narrower address is zero-extended; a wider
+    /// one must fit, or the access traps (it could not be in bounds).
+    fn push_address(&mut self, addr: ir::Value) {
+        let ptr = self.env.target.pointer_type();
+        self.get(addr);
+        match (self.ty(addr), ptr) {
+            (types::I32, types::I64) => {
+                self.sink().i64_extend_i32_u();
+            }
+            (types::I64, types::I32) => {
+                self.get(addr);
+                self.sink()
+                    .i64_const(32)
+                    .i64_shr_u()
+                    .i32_wrap_i64()
+                    .if_(wasm_encoder::BlockType::Empty)
+                    .unreachable()
+                    .end()
+                    .i32_wrap_i64();
+            }
+            _ => {}
+        }
+    }
+
+    /// Push the address of an access of `bytes` bytes at `addr + offset`, and return the
+    /// memarg to use with it. Negative offsets are added to the address explicitly, since
+    /// wasm offsets are unsigned.
+    fn address(&mut self, addr: ir::Value, offset: i32, bytes: u32) -> MemArg {
+        let addr = self.resolve(addr);
+        self.env.uses_memory = true;
+        self.push_address(addr);
+        let wide = self.env.target.pointer_type() == types::I64;
+        let memarg_offset = if offset < 0 {
+            self.int_const(wide, i64::from(offset));
+            self.int_op(wide, super::IntOp::Add);
+            0
+        } else {
+            offset as u64
+        };
+        MemArg {
+            offset: memarg_offset,
+            align: bytes.trailing_zeros(),
+            target: MemArgTarget::Memory(0),
+            ordering: None,
+        }
+    }
+
+    /// Load with the address on the stack; leaves the value of type `ty`.
+    fn load(&mut self, ty: Type, access: Access, big: bool, m: MemArg) {
+        let wide = ty == types::I64;
+        if big && access.bytes > 1 {
+            // Load the raw bytes unsigned, swap them, then extend and convert.
+            let raw_wide = access.bytes == 8;
+            let mut s = self.sink();
+            match access.bytes {
+                2 => s.i32_load16_u(m),
+                4 => s.i32_load(m),
+                _ => s.i64_load(m),
+            };
+            self.reverse_top(access.bytes * 8, false);
+            if access.signed && access.bytes == 2 {
+                self.sink().i32_extend16_s();
+            }
+            if wide && !raw_wide {
+                if access.signed {
+                    self.sink().i64_extend_i32_s();
+                } else {
+                    self.sink().i64_extend_i32_u();
+                }
+            }
+            match ty {
+                types::F32 => {
+                    self.sink().f32_reinterpret_i32();
+                }
+                types::F64 => {
+                    self.sink().f64_reinterpret_i64();
+                }
+                _ => self.mask(ty),
+            }
+            return;
+        }
+        let mut s = self.sink();
+        match (ty, access.bytes, access.signed) {
+            (types::F32, _, _) => s.f32_load(m),
+            (types::F64, _, _) => s.f64_load(m),
+            (types::I64, 8, _) => s.i64_load(m),
+            (types::I64, 4, false) => s.i64_load32_u(m),
+            (types::I64, 4, true) => s.i64_load32_s(m),
+            (types::I64, 2, false) => s.i64_load16_u(m),
+            (types::I64, 2, true) => s.i64_load16_s(m),
+            (types::I64, 1, false) => s.i64_load8_u(m),
+            (types::I64, _, true) => s.i64_load8_s(m),
+            (_, 4, _) => s.i32_load(m),
+            (_, 2, false) => s.i32_load16_u(m),
+            (_, 2, true) => s.i32_load16_s(m),
+            (_, 1, false) => s.i32_load8_u(m),
+            (_, _, _) => s.i32_load8_s(m),
+        };
+        if access.signed {
+            self.mask(ty);
+        }
+    }
+
+    /// Store the value of type `ty` on top of the stack (address below it) as `bytes` bytes.
+    fn store(&mut self, ty: Type, bytes: u32, big: bool, m: MemArg) {
+        let wide = ty == types::I64;
+        if big && bytes > 1 {
+            match ty {
+                types::F32 => {
+                    self.sink().i32_reinterpret_f32();
+                }
+                types::F64 => {
+                    self.sink().i64_reinterpret_f64();
+                }
+                _ => {}
+            }
+            let int_wide = wide || ty == types::F64;
+            if int_wide && bytes < 8 {
+                self.sink().i32_wrap_i64();
+            }
+            if bytes == 2 {
+                self.sink().i32_const(0xffff).i32_and();
+            }
+            self.reverse_top(bytes * 8, false);
+            let mut s = self.sink();
+            match bytes {
+                2 => s.i32_store16(m),
+                4 => s.i32_store(m),
+                _ => s.i64_store(m),
+            };
+            return;
+        }
+        let mut s = self.sink();
+        match (val_type(ty), bytes) {
+            (ValType::F32, _) => s.f32_store(m),
+            (ValType::F64, _) => s.f64_store(m),
+            (ValType::I64, 8) => s.i64_store(m),
+            (ValType::I64, 4) => s.i64_store32(m),
+            (ValType::I64, 2) => s.i64_store16(m),
+            (ValType::I64, _) => s.i64_store8(m),
+            (_, 4) => s.i32_store(m),
+            (_, 2) => s.i32_store16(m),
+            (_, _) => s.i32_store8(m),
+        };
+    }
+}

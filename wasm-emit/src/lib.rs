@@ -1,0 +1,231 @@
+//! # wasm-emit: a WebAssembly backend for Cranelift
+//!
+//! Lowers Cranelift IR (`ir::Function`s, from `cranelift-frontend`, the CLIF text reader,
+//! or Cranelift's own passes) into one WebAssembly module, exact to CLIF semantics.
+//!
+//! ```
+//! use wasm_emit::{compile, Options};
+//! let funcs = cranelift_reader::parse_functions(
+//!     "function %add(i32, i32) -> i32 {
+//!      block0(v0: i32, v1: i32):
+//!          v2 = iadd v0, v1
+//!          return v2
+//!      }",
+//! ).unwrap();
+//! let wasm = compile(&funcs, &Options::default()).unwrap();
+//! assert_eq!(&wasm[..4], b"\0asm");
+//! ```
+//!
+//! ## Architecture
+//! - [`support`]: decides up front whether a function uses only supported features.
+//! - [`cfg`]: the lowering graph, dominators, irreducible-loop repair and structuring.
+//! - [`isel`]: instruction selection, by operand kind.
+//! - [`locals`], [`frame`]: value placement and the shadow-stack frame.
+//! - [`module`]: index spaces, module assembly, validation.
+//! - [`runtime`]: helpers written in CLIF (fma, 64-bit high multiplies, libcalls).
+//! - [`text`]: CLIF files as the CLI reads them, with line numbers for errors.
+//! - [`runtest`]: runs Cranelift's `; run:` lines against emitted modules in wasmtime.
+//!
+//! See `docs/design.md` in the repository for the design and its reasons.
+
+pub mod cfg;
+pub mod error;
+pub mod frame;
+pub mod func;
+pub mod isel;
+pub mod locals;
+pub mod module;
+pub mod runtest;
+pub mod runtime;
+pub mod support;
+pub mod target;
+pub mod text;
+pub mod types;
+
+pub use error::{Error, ErrorKind, Feature, Result};
+pub use target::Target;
+
+use cranelift_codegen::ir::InstBuilder;
+use cranelift_codegen::{ir, settings, verify_function};
+use module::env::{ModuleEnv, WasmSig};
+use module::DefinedFunction;
+use std::collections::HashSet;
+
+/// Options of a compilation.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The target (`wasm32` by default).
+    pub target: Target,
+    /// Run Cranelift's IR verifier on every input function first (default: true). Turning
+    /// it off saves time for trusted input; malformed input may then be lowered wrongly.
+    pub verify: bool,
+    /// Validate the emitted module with wasmparser (default: true).
+    pub validate: bool,
+    /// Shadow-stack size in bytes (default: 1 MiB).
+    pub stack_size: u64,
+    /// Export every function under its name without the `%` (default: true).
+    pub export_functions: bool,
+    /// Module name for functions that are called but not defined (default: `"env"`).
+    pub import_module: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            target: Target::default(),
+            verify: true,
+            validate: true,
+            stack_size: 1 << 20,
+            export_functions: true,
+            import_module: "env".to_string(),
+        }
+    }
+}
+
+/// The export name of a CLIF function name: `%name` → `name`, `u1:2` stays `u1:2`.
+pub fn export_name(name: &ir::UserFuncName) -> String {
+    let text = name.to_string();
+    text.strip_prefix('%').map(str::to_string).unwrap_or(text)
+}
+
+/// Check that `func` is valid CLIF and uses only features this backend lowers.
+pub fn check(func: &ir::Function, options: &Options) -> Result<()> {
+    if options.verify {
+        verify(func)?;
+    }
+    support::check_function(func)
+}
+
+fn verify(func: &ir::Function) -> Result<()> {
+    let flags = settings::Flags::new(settings::builder());
+    // The verifier refuses pinned-register and frame-pointer instructions without an ISA,
+    // and with a native ISA it would impose that ISA's pointer width. Verify a copy in
+    // which those operand-free instructions are replaced by constants of the same type.
+    let needs_isa = |op| {
+        matches!(
+            op,
+            ir::Opcode::GetPinnedReg | ir::Opcode::SetPinnedReg | ir::Opcode::GetFramePointer
+        )
+    };
+    let special: Vec<ir::Inst> = func
+        .layout
+        .blocks()
+        .flat_map(|b| func.layout.block_insts(b))
+        .filter(|&i| needs_isa(func.dfg.insts[i].opcode()))
+        .collect();
+    let shadow;
+    let mut checked = func;
+    if !special.is_empty() {
+        let mut copy = func.clone();
+        for inst in special {
+            if copy.dfg.insts[inst].opcode() == ir::Opcode::SetPinnedReg {
+                copy.replace(inst).nop();
+            } else {
+                let ty = copy.dfg.ctrl_typevar(inst);
+                copy.replace(inst).iconst(ty, 0);
+            }
+        }
+        shadow = copy;
+        checked = &shadow;
+    }
+    verify_function(checked, &flags).map_err(|errors| {
+        let first = &errors.0[0];
+        let mut err = Error::new(
+            ErrorKind::Invalid,
+            func.name.to_string(),
+            format!("invalid CLIF: {}", first.message),
+        );
+        if let ir::entities::AnyEntity::Inst(inst) = first.location {
+            err.inst = Some(inst);
+            err.inst_text = Some(func.dfg.display_inst(inst).to_string());
+        }
+        err.with_hint("the input must pass Cranelift's verifier")
+    })
+}
+
+/// Lower `functions` into one wasm module, validated before it is returned.
+///
+/// Callees that are not among `functions` become imports from `options.import_module`.
+pub fn compile(functions: &[ir::Function], options: &Options) -> Result<Vec<u8>> {
+    for func in functions {
+        check(func, options)?;
+    }
+    let mut env = ModuleEnv::new(options.target.clone(), options.stack_size);
+    declare_imports(&mut env, functions, options)?;
+    for func in functions {
+        env.define(func.name.to_string(), WasmSig::of(&func.signature))?;
+    }
+    let mut defined = Vec::with_capacity(functions.len());
+    for func in functions {
+        let lowered = func::lower_function(func, &mut env)?;
+        defined.push(DefinedFunction {
+            name: export_name(&func.name),
+            export: options.export_functions,
+            lowered,
+        });
+    }
+    // Helpers may request further helpers while they are lowered.
+    let mut next = 0;
+    while next < env.helpers.len() {
+        let helper = env.helpers[next];
+        let lowered = func::lower_function(&helper.function(), &mut env)?;
+        defined.push(DefinedFunction {
+            name: helper.name(),
+            export: false,
+            lowered,
+        });
+        next += 1;
+    }
+    if options.export_functions && env.uses_memory && defined.iter().any(|f| f.name == "memory") {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            "%memory",
+            "a function named `memory` clashes with the exported linear memory",
+        )
+        .with_hint("rename the function"));
+    }
+    let pages = module::pages_for(options.stack_size) + 1;
+    let bytes = module::assemble(&env, &defined, pages);
+    if options.validate {
+        module::validate(&bytes, module::features(&env))?;
+    }
+    Ok(bytes)
+}
+
+/// Every callee that is not defined in `functions` becomes a function import.
+fn declare_imports(env: &mut ModuleEnv, functions: &[ir::Function], options: &Options) -> Result<()> {
+    let defined: HashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
+    let mut imported: Vec<(String, WasmSig)> = Vec::new();
+    for func in functions {
+        for (func_ref, ext) in func.dfg.ext_funcs.iter() {
+            if matches!(
+                ext.name,
+                ir::ExternalName::LibCall(_) | ir::ExternalName::KnownSymbol(_)
+            ) {
+                continue;
+            }
+            let key = isel::callee_key(func, func_ref);
+            if defined.contains(&key) {
+                continue;
+            }
+            let sig = WasmSig::of(&func.dfg.signatures[ext.signature]);
+            match imported.iter().find(|(k, _)| *k == key) {
+                Some((_, existing)) if *existing != sig => {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        func.name.to_string(),
+                        format!("imported function `{key}` is declared with two different signatures"),
+                    )
+                    .with_hint("declare every import with one signature"));
+                }
+                Some(_) => {}
+                None => imported.push((key, sig)),
+            }
+        }
+    }
+    for (key, sig) in imported {
+        let name = key.strip_prefix('%').unwrap_or(&key).to_string();
+        env.import(key, &options.import_module, &name, sig);
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Value placement: which wasm local holds each CLIF value.
+//!
+//! Every CLIF value lives in a local of its wasm type; parameters of the entry block are the
+//! wasm parameters. Scratch locals for multi-step sequences come from a per-type pool and are
+//! reused across instructions, so a sequence never grows the local count by more than it
+//! needs at once.
+
+use cranelift_codegen::ir::{self, Value};
+use cranelift_entity::SecondaryMap;
+use wasm_encoder::ValType;
+
+const NO_LOCAL: u32 = u32::MAX;
+
+/// The locals of one function being lowered.
+pub struct Locals {
+    num_params: u32,
+    /// Types of the non-parameter locals, in index order.
+    types: Vec<ValType>,
+    of_value: SecondaryMap<Value, u32>,
+    free: [Vec<u32>; 4],
+}
+
+fn pool_index(ty: ValType) -> usize {
+    match ty {
+        ValType::I32 => 0,
+        ValType::I64 => 1,
+        ValType::F32 => 2,
+        _ => 3,
+    }
+}
+
+impl Locals {
+    /// Locals for `func`; its entry block parameters become the wasm parameters.
+    pub fn new(func: &ir::Function) -> Locals {
+        let mut of_value = SecondaryMap::with_default(NO_LOCAL);
+        let mut num_params = 0;
+        if let Some(entry) = func.layout.entry_block() {
+            for (i, &param) in func.dfg.block_params(entry).iter().enumerate() {
+                of_value[param] = i as u32;
+                num_params += 1;
+            }
+        }
+        Locals {
+            num_params,
+            types: Vec::new(),
+            of_value,
+            free: Default::default(),
+        }
+    }
+
+    /// A fresh local of type `ty`.
+    pub fn fresh(&mut self, ty: ValType) -> u32 {
+        self.types.push(ty);
+        self.num_params + self.types.len() as u32 - 1
+    }
+
+    /// The local of `value` (already alias-resolved), created on first use.
+    pub fn of(&mut self, func: &ir::Function, value: Value) -> u32 {
+        let local = self.of_value[value];
+        if local != NO_LOCAL {
+            return local;
+        }
+        let local = self.fresh(crate::types::val_type(func.dfg.value_type(value)));
+        self.of_value[value] = local;
+        local
+    }
+
+    /// The local of `value` if it has one.
+    pub fn get(&self, value: Value) -> Option<u32> {
+        let local = self.of_value[value];
+        (local != NO_LOCAL).then_some(local)
+    }
+
+    /// Borrow a scratch local of type `ty`; give it back with [`Locals::release`].
+    pub fn scratch(&mut self, ty: ValType) -> u32 {
+        match self.free[pool_index(ty)].pop() {
+            Some(local) => local,
+            None => self.fresh(ty),
+        }
+    }
+
+    /// Return a scratch local to the pool.
+    pub fn release(&mut self, ty: ValType, local: u32) {
+        self.free[pool_index(ty)].push(local);
+    }
+
+    /// The non-parameter locals' types, in index order.
+    pub fn declared(&self) -> &[ValType] {
+        &self.types
+    }
+
+    /// How many wasm parameters the function has.
+    pub fn num_params(&self) -> u32 {
+        self.num_params
+    }
+
+    /// Values with a local, for the name section.
+    pub fn named(&self) -> impl Iterator<Item = (Value, u32)> + '_ {
+        self.of_value
+            .iter()
+            .filter(|(_, &l)| l != NO_LOCAL)
+            .map(|(v, &l)| (v, l))
+    }
+}

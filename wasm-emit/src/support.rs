@@ -1,0 +1,107 @@
+//! The feature gate: decides, before any lowering, whether a function only uses what this
+//! backend lowers, and names the first feature it does not.
+//!
+//! Keeping this apart from instruction selection lets callers (the runtest harness, the
+//! CLI) classify a function as "unsupported" without lowering it, and lets instruction
+//! selection assume every type it sees is one of i8, i16, i32, i64, f32 and f64.
+
+use crate::error::{Error, ErrorKind, Feature, Result};
+use cranelift_codegen::ir::{self, types, Opcode, Type};
+
+/// The feature that makes `ty` unsupported, if any.
+pub fn type_feature(ty: Type) -> Option<Feature> {
+    match ty {
+        types::I8 | types::I16 | types::I32 | types::I64 | types::F32 | types::F64 => None,
+        types::I128 => Some(Feature::I128),
+        types::F16 => Some(Feature::F16),
+        types::F128 => Some(Feature::F128),
+        t if t.is_vector() || t.is_dynamic_vector() => Some(Feature::Vector),
+        t if t.is_invalid() => None,
+        _ => Some(Feature::Other("this value type")),
+    }
+}
+
+fn opcode_feature(op: Opcode) -> Option<Feature> {
+    use Opcode::*;
+    Some(match op {
+        AtomicRmw | AtomicCas | AtomicLoad | AtomicStore | Fence => Feature::Atomics,
+        TryCall | TryCallIndirect | GetExceptionHandlerAddress => Feature::Exceptions,
+        DynamicStackAddr => Feature::DynamicStackSlots,
+        Splat | Swizzle | X86Pshufb | Insertlane | Extractlane | AvgRound | UaddSat | SaddSat
+        | UsubSat | SsubSat | Uload8x8 | Sload8x8 | Uload16x4 | Sload16x4 | Uload32x2
+        | Sload32x2 | Vconst | Shuffle | Bitselect | Blendv | VanyTrue | VallTrue | VhighBits
+        | SqmulRoundSat | X86Pmulhrsw | ScalarToVector | Snarrow | Unarrow | Uunarrow
+        | SwidenLow | SwidenHigh | UwidenLow | UwidenHigh | IaddPairwise | X86Pmaddubsw
+        | Fvdemote | FvpromoteLow | X86Cvtt2dq | ExtractVector => Feature::Vector,
+        StackSwitch => Feature::Other("stack_switch"),
+        TlsValue => Feature::Other("tls_value"),
+        SymbolValue => Feature::Other("symbol_value"),
+        GetReturnAddress => Feature::Other("get_return_address"),
+        _ => return None,
+    })
+}
+
+fn unsupported(func: &ir::Function, inst: Option<ir::Inst>, feature: Feature, what: &str) -> Error {
+    let kind = ErrorKind::Unsupported(feature);
+    let message = format!("{} {} not supported by the wasm backend", feature.name(), what);
+    let err = match inst {
+        Some(inst) => Error::at_inst(kind, func, inst, message),
+        None => Error::new(kind, func.name.to_string(), message),
+    };
+    err.with_hint(match feature {
+        Feature::I128 => "split 128-bit integers into i64 halves before lowering",
+        Feature::Vector => "legalize vectors to scalars before lowering",
+        Feature::Atomics => "wasm threads are not targeted yet; use plain loads and stores",
+        Feature::F16 | Feature::F128 => "convert to f32 or f64 before lowering",
+        Feature::Exceptions => "lower exceptions to explicit result checks",
+        Feature::DynamicStackSlots => "use explicit_slot",
+        Feature::Other(_) => "see the supported-features list in the wasm-emit docs",
+    })
+}
+
+fn check_signature(func: &ir::Function, sig: &ir::Signature) -> Result<()> {
+    for param in sig.params.iter().chain(sig.returns.iter()) {
+        if let Some(feature) = type_feature(param.value_type) {
+            return Err(unsupported(func, None, feature, "in a signature is"));
+        }
+    }
+    Ok(())
+}
+
+/// Check that every type and instruction of `func` is one this backend lowers.
+pub fn check_function(func: &ir::Function) -> Result<()> {
+    check_signature(func, &func.signature)?;
+    if !func.dynamic_stack_slots.is_empty() {
+        return Err(unsupported(func, None, Feature::DynamicStackSlots, "are"));
+    }
+    for (_, sig) in func.dfg.signatures.iter() {
+        check_signature(func, sig)?;
+    }
+    let dfg = &func.dfg;
+    for block in func.layout.blocks() {
+        for &param in dfg.block_params(block) {
+            if let Some(feature) = type_feature(dfg.value_type(param)) {
+                return Err(unsupported(func, None, feature, "block parameters are"));
+            }
+        }
+        for inst in func.layout.block_insts(block) {
+            let data = &dfg.insts[inst];
+            if let Some(feature) = opcode_feature(data.opcode()) {
+                return Err(unsupported(func, Some(inst), feature, "is"));
+            }
+            let ctrl = dfg.ctrl_typevar(inst);
+            let types = dfg
+                .inst_results(inst)
+                .iter()
+                .chain(dfg.inst_args(inst).iter())
+                .map(|&v| dfg.value_type(v))
+                .chain(std::iter::once(ctrl));
+            for ty in types {
+                if let Some(feature) = type_feature(ty) {
+                    return Err(unsupported(func, Some(inst), feature, "is"));
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -58,9 +58,14 @@ pub enum ErrorKind {
     Internal,
 }
 
-/// A lowering error.
+/// A lowering error. Its details are boxed to keep `Result`s small; read them through
+/// `Deref` (`err.kind`, `err.function`, ...).
 #[derive(Debug, Clone)]
-pub struct Error {
+pub struct Error(Box<ErrorDetails>);
+
+/// What an [`Error`] says.
+#[derive(Debug, Clone)]
+pub struct ErrorDetails {
     /// What kind of failure this is.
     pub kind: ErrorKind,
     /// The function, as `%name`, or empty for module-level errors.
@@ -78,14 +83,14 @@ pub struct Error {
 impl Error {
     /// An error about a whole function (or the module, with an empty name).
     pub fn new(kind: ErrorKind, function: impl Into<String>, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(ErrorDetails {
             kind,
             function: function.into(),
             inst_text: None,
             inst: None,
             message: message.into(),
             hint: None,
-        }
+        }))
     }
 
     /// An error about one instruction of `func`.
@@ -95,20 +100,34 @@ impl Error {
         inst: ir::Inst,
         message: impl Into<String>,
     ) -> Self {
-        Error {
+        Error(Box::new(ErrorDetails {
             kind,
             function: func.name.to_string(),
             inst_text: Some(func.dfg.display_inst(inst).to_string()),
             inst: Some(inst),
             message: message.into(),
             hint: None,
-        }
+        }))
     }
 
     /// Attach a hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = ErrorDetails;
+
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut ErrorDetails {
+        &mut self.0
     }
 }
 

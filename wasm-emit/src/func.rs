@@ -76,9 +76,8 @@ pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<Lowere
     }
     lower.sink().end();
 
-    let mut body = wasm_encoder::Function::new_with_locals_types(
-        lower.locals.declared().iter().copied(),
-    );
+    let mut body =
+        wasm_encoder::Function::new_with_locals_types(lower.locals.declared().iter().copied());
     body.raw(lower.code.iter().copied());
     let local_names = lower
         .locals
@@ -271,9 +270,9 @@ impl NodeEmitter for FuncLower<'_> {
             NodeKind::Block(block) => self.block_body(block, node),
             NodeKind::EdgeCopy { branch, dest } => {
                 let dfg = &self.func.dfg;
-                let call =
-                    dfg.insts[branch].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
-                        [dest as usize];
+                let call = dfg.insts[branch]
+                    .branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+                    [dest as usize];
                 self.copies(branch, call)
             }
             NodeKind::Dispatch => Ok(()),
@@ -288,10 +287,8 @@ impl NodeEmitter for FuncLower<'_> {
                 };
                 match self.func.dfg.insts[inst] {
                     InstructionData::Brif { arg, .. } => self.get_condition(arg),
-                    InstructionData::BranchTable { arg, table, .. } => {
-                        let entries = self.func.dfg.jump_tables[table].as_slice().len();
-                        self.table_index(arg, entries as u32);
-                    }
+                    // The index of a br_table is an i32; out-of-range goes to the default.
+                    InstructionData::BranchTable { arg, .. } => self.get(arg),
                     _ => {}
                 }
                 Ok(())
@@ -318,23 +315,5 @@ impl NodeEmitter for FuncLower<'_> {
 
     fn code(&mut self) -> &mut Vec<u8> {
         &mut self.code
-    }
-}
-
-impl FuncLower<'_> {
-    /// Push a `br_table` index: the value itself, or for i64 values that do not fit in an
-    /// i32, `entries` (the default).
-    fn table_index(&mut self, value: Value, entries: u32) {
-        self.get(value);
-        if self.ty(value) == ir::types::I64 {
-            let local = self.locals.of(self.func, self.resolve(value));
-            self.sink()
-                .i32_wrap_i64()
-                .i32_const(entries as i32)
-                .local_get(local)
-                .i64_const(i64::from(entries))
-                .i64_lt_u()
-                .select();
-        }
     }
 }

@@ -35,6 +35,7 @@ pub mod func;
 pub mod isel;
 pub mod locals;
 pub mod module;
+#[cfg(feature = "cli")]
 pub mod runtest;
 pub mod runtime;
 pub mod support;
@@ -42,7 +43,7 @@ pub mod target;
 pub mod text;
 pub mod types;
 
-pub use error::{Error, ErrorKind, Feature, Result};
+pub use error::{Error, ErrorDetails, ErrorKind, Feature, Result};
 pub use target::Target;
 
 use cranelift_codegen::ir::InstBuilder;
@@ -193,7 +194,11 @@ pub fn compile(functions: &[ir::Function], options: &Options) -> Result<Vec<u8>>
 }
 
 /// Every callee that is not defined in `functions` becomes a function import.
-fn declare_imports(env: &mut ModuleEnv, functions: &[ir::Function], options: &Options) -> Result<()> {
+fn declare_imports(
+    env: &mut ModuleEnv,
+    functions: &[ir::Function],
+    options: &Options,
+) -> Result<()> {
     let defined: HashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
     for func in functions {
@@ -214,7 +219,9 @@ fn declare_imports(env: &mut ModuleEnv, functions: &[ir::Function], options: &Op
                     return Err(Error::new(
                         ErrorKind::Invalid,
                         func.name.to_string(),
-                        format!("imported function `{key}` is declared with two different signatures"),
+                        format!(
+                            "imported function `{key}` is declared with two different signatures"
+                        ),
                     )
                     .with_hint("declare every import with one signature"));
                 }

@@ -43,7 +43,11 @@ fn opcode_feature(op: Opcode) -> Option<Feature> {
 
 fn unsupported(func: &ir::Function, inst: Option<ir::Inst>, feature: Feature, what: &str) -> Error {
     let kind = ErrorKind::Unsupported(feature);
-    let message = format!("{} {} not supported by the wasm backend", feature.name(), what);
+    let message = format!(
+        "{} {} not supported by the wasm backend",
+        feature.name(),
+        what
+    );
     let err = match inst {
         Some(inst) => Error::at_inst(kind, func, inst, message),
         None => Error::new(kind, func.name.to_string(), message),

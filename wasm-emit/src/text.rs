@@ -58,7 +58,8 @@ pub fn parse_file(text: &str) -> Result<ParsedFile, ParseError> {
         for block in func.layout.blocks() {
             for inst in func.layout.block_insts(block) {
                 if let Some(loc) = details.map.location(AnyEntity::Inst(inst)) {
-                    file.inst_lines.insert((name.clone(), inst), loc.line_number);
+                    file.inst_lines
+                        .insert((name.clone(), inst), loc.line_number);
                 }
             }
         }

@@ -92,7 +92,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn compile(input: &Path, output: Option<PathBuf>, target: Target, wat: bool) -> Result<ExitCode, String> {
+fn compile(
+    input: &Path,
+    output: Option<PathBuf>,
+    target: Target,
+    wat: bool,
+) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(input)
         .map_err(|e| format!("{}: cannot read: {e}", input.display()))?;
     let file = wasm_emit::text::parse_file(&text)
@@ -104,12 +109,14 @@ fn compile(input: &Path, output: Option<PathBuf>, target: Target, wat: bool) -> 
         target,
         ..Options::default()
     };
-    let bytes = wasm_emit::compile(&file.functions, &options).map_err(|e| match file.line_of(&e) {
-        Some(line) => format!("{}:{line}: {e}", input.display()),
-        None => format!("{}: {e}", input.display()),
-    })?;
+    let bytes =
+        wasm_emit::compile(&file.functions, &options).map_err(|e| match file.line_of(&e) {
+            Some(line) => format!("{}:{line}: {e}", input.display()),
+            None => format!("{}: {e}", input.display()),
+        })?;
     let out: Vec<u8> = if wat {
-        let mut text = wasmprinter::print_bytes(&bytes).map_err(|e| format!("printing wat: {e}"))?;
+        let mut text =
+            wasmprinter::print_bytes(&bytes).map_err(|e| format!("printing wat: {e}"))?;
         text.push('\n');
         text.into_bytes()
     } else {
@@ -121,12 +128,18 @@ fn compile(input: &Path, output: Option<PathBuf>, target: Target, wat: bool) -> 
             .write_all(&out)
             .map_err(|e| format!("writing to stdout: {e}"))?;
     } else {
-        std::fs::write(&path, &out).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        std::fs::write(&path, &out)
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn run(files: &[PathBuf], target: Target, report: Option<PathBuf>, quiet: bool) -> Result<ExitCode, String> {
+fn run(
+    files: &[PathBuf],
+    target: Target,
+    report: Option<PathBuf>,
+    quiet: bool,
+) -> Result<ExitCode, String> {
     let exec = Executor::new().map_err(|e| format!("cannot start wasmtime: {e}"))?;
     let files = clif_files(files)?;
     let (mut passed, mut failed, mut unsupported) = (0, 0, 0);
@@ -146,7 +159,12 @@ fn run(files: &[PathBuf], target: Target, report: Option<PathBuf>, quiet: bool) 
             let status = match &line.status {
                 Status::Passed => "passed".to_string(),
                 Status::Failed(message) => {
-                    println!("{}:{}: {}: {message}", path.display(), line.line, line.function);
+                    println!(
+                        "{}:{}: {}: {message}",
+                        path.display(),
+                        line.line,
+                        line.function
+                    );
                     "failed".to_string()
                 }
                 Status::Unsupported(feature) => format!("unsupported ({})", feature.name()),
@@ -154,14 +172,22 @@ fn run(files: &[PathBuf], target: Target, report: Option<PathBuf>, quiet: bool) 
             listing.push_str(&format!("{}:{} {status}\n", path.display(), line.line));
         }
         if !quiet {
-            eprintln!("{}: {p} passed, {f} failed, {u} unsupported", path.display());
+            eprintln!(
+                "{}: {p} passed, {f} failed, {u} unsupported",
+                path.display()
+            );
         }
     }
     if let Some(report) = report {
-        std::fs::write(&report, listing).map_err(|e| format!("{}: cannot write: {e}", report.display()))?;
+        std::fs::write(&report, listing)
+            .map_err(|e| format!("{}: cannot write: {e}", report.display()))?;
     }
     println!("{passed} passed, {failed} failed, {unsupported} unsupported");
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The given files, with directories replaced by the `.clif` files below them (sorted).

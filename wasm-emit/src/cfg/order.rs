@@ -147,8 +147,8 @@ impl Order {
             self.children[fill[p] as usize] = node;
             fill[p] += 1;
         }
-        for i in 0..n {
-            self.children_start[Node::new(i)] = count[i];
+        for (i, &start) in count.iter().enumerate().take(n) {
+            self.children_start[Node::new(i)] = start;
         }
         self.children_start[Node::new(n)] = count[n];
         // Pre/post numbering of the dominator tree, iteratively.

@@ -106,7 +106,11 @@ impl FuncLower<'_> {
                 self.int_op(wide, ShrS);
                 self.int_op(wide, Xor);
                 self.int_op(wide, Clz);
-                let narrow_extra = if is_narrow(ty) { 32 - ty.bits() as i64 } else { 0 };
+                let narrow_extra = if is_narrow(ty) {
+                    32 - ty.bits() as i64
+                } else {
+                    0
+                };
                 self.int_const(wide, 1 + narrow_extra);
                 self.int_op(wide, Sub);
                 self.set(self.result(inst, 0));
@@ -526,7 +530,10 @@ impl FuncLower<'_> {
             _ => Sub,
         };
         self.int_op(big, arith);
-        if matches!(op, UaddOverflowCin | SaddOverflowCin | UsubOverflowBin | SsubOverflowBin) {
+        if matches!(
+            op,
+            UaddOverflowCin | SaddOverflowCin | UsubOverflowBin | SsubOverflowBin
+        ) {
             self.get_carry_bit(self.arg(inst, 2), big);
             self.int_op(big, arith);
         }
@@ -579,7 +586,10 @@ impl FuncLower<'_> {
         use Opcode::*;
         let (a, b) = (self.arg(inst, 0), self.arg(inst, 1));
         let r = self.result(inst, 0);
-        let with_carry = matches!(op, UaddOverflowCin | SaddOverflowCin | UsubOverflowBin | SsubOverflowBin);
+        let with_carry = matches!(
+            op,
+            UaddOverflowCin | SaddOverflowCin | UsubOverflowBin | SsubOverflowBin
+        );
         match op {
             UaddOverflowCin | UsubOverflowBin => {
                 // Two steps, each with its own carry out: (a op b) op c.

@@ -24,10 +24,22 @@ impl FuncLower<'_> {
                 arg, flags, offset, ..
             } => {
                 let access = match op {
-                    Opcode::Uload8 | Opcode::Sload8 => Access { bytes: 1, signed: op == Opcode::Sload8 },
-                    Opcode::Uload16 | Opcode::Sload16 => Access { bytes: 2, signed: op == Opcode::Sload16 },
-                    Opcode::Uload32 | Opcode::Sload32 => Access { bytes: 4, signed: op == Opcode::Sload32 },
-                    Opcode::Load => Access { bytes: ty.bytes(), signed: false },
+                    Opcode::Uload8 | Opcode::Sload8 => Access {
+                        bytes: 1,
+                        signed: op == Opcode::Sload8,
+                    },
+                    Opcode::Uload16 | Opcode::Sload16 => Access {
+                        bytes: 2,
+                        signed: op == Opcode::Sload16,
+                    },
+                    Opcode::Uload32 | Opcode::Sload32 => Access {
+                        bytes: 4,
+                        signed: op == Opcode::Sload32,
+                    },
+                    Opcode::Load => Access {
+                        bytes: ty.bytes(),
+                        signed: false,
+                    },
                     _ => return Ok(false),
                 };
                 let big = dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Big);
@@ -36,7 +48,10 @@ impl FuncLower<'_> {
                 self.set(self.result(inst, 0));
             }
             InstructionData::Store {
-                args, flags, offset, ..
+                args,
+                flags,
+                offset,
+                ..
             } => {
                 let bytes = match op {
                     Opcode::Istore8 => 1,

@@ -187,9 +187,8 @@ impl ModuleEnv {
             return index;
         }
         self.type_index(helper.wasm_sig());
-        let index = self.imports.len() as u32
-            + self.defined_types.len() as u32
-            + self.helpers.len() as u32;
+        let index =
+            self.imports.len() as u32 + self.defined_types.len() as u32 + self.helpers.len() as u32;
         self.helpers.push(helper);
         self.helper_index.insert(helper, index);
         index

@@ -2,7 +2,7 @@
 //! `DataValue`s and wasm values by the CLIF signature.
 
 use cranelift_codegen::data_value::DataValue;
-use cranelift_codegen::ir::{self, types, immediates::Ieee32, immediates::Ieee64};
+use cranelift_codegen::ir::{self, immediates::Ieee32, immediates::Ieee64, types};
 use wasmtime::{Config, Engine, Instance, Module, Store, Val};
 
 /// Fuel per invocation: enough for every runtest, small enough to stop a runaway loop.

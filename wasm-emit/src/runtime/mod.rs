@@ -67,7 +67,11 @@ impl Helper {
             Helper::FmaF32 => (vec![F32, F32, F32], vec![F32]),
             Helper::FmaF64 => (vec![F64, F64, F64], vec![F64]),
             Helper::LibCall(lc) => {
-                let ty = if lc.to_string().ends_with("F32") { F32 } else { F64 };
+                let ty = if lc.to_string().ends_with("F32") {
+                    F32
+                } else {
+                    F64
+                };
                 (vec![ty], vec![ty])
             }
         };

@@ -31,7 +31,6 @@ pub fn parse(text: &str) -> Vec<ir::Function> {
 pub struct Compiled {
     pub funcs: Vec<ir::Function>,
     pub module: wasmtime::Module,
-    pub bytes: Vec<u8>,
 }
 
 /// Compile CLIF text for `target`; the module is validated by `compile` itself, and
@@ -47,12 +46,10 @@ pub fn build_for(text: &str, target: Target) -> Compiled {
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(&bytes)
         .expect("emitted module validates");
-    let module = executor().load(&bytes).expect("wasmtime accepts the module");
-    Compiled {
-        funcs,
-        module,
-        bytes,
-    }
+    let module = executor()
+        .load(&bytes)
+        .expect("wasmtime accepts the module");
+    Compiled { funcs, module }
 }
 
 /// Compile for wasm64 (Cranelift's runtests use 64-bit pointers).
@@ -120,7 +117,11 @@ impl Compiled {
     /// Assert `name(args)` traps in wasmtime.
     pub fn expect_trap(&self, name: &str, args: &[DataValue]) {
         if let Outcome::Values(v) = self.wasm(name, args) {
-            panic!("{name}({}) = {}, expected a trap", display(args), display(&v));
+            panic!(
+                "{name}({}) = {}, expected a trap",
+                display(args),
+                display(&v)
+            );
         }
     }
 }
@@ -183,9 +184,31 @@ pub fn as_i64(v: &DataValue) -> i64 {
 /// Interesting integers for a type: edges plus pseudo-random values.
 pub fn int_samples(ty: Type, rng: &mut Rng, random: usize) -> Vec<DataValue> {
     let bits = ty.bits();
-    let min = if bits == 64 { i64::MIN } else { -(1i64 << (bits - 1)) };
-    let max = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
-    let mut v: Vec<i64> = vec![0, 1, 2, 3, 7, -1, -2, min, max, min + 1, max - 1, bits as i64 - 1, bits as i64];
+    let min = if bits == 64 {
+        i64::MIN
+    } else {
+        -(1i64 << (bits - 1))
+    };
+    let max = if bits == 64 {
+        i64::MAX
+    } else {
+        (1i64 << (bits - 1)) - 1
+    };
+    let mut v: Vec<i64> = vec![
+        0,
+        1,
+        2,
+        3,
+        7,
+        -1,
+        -2,
+        min,
+        max,
+        min + 1,
+        max - 1,
+        bits as i64 - 1,
+        bits as i64,
+    ];
     for _ in 0..random {
         v.push(rng.next() as i64);
     }
@@ -197,28 +220,93 @@ pub fn float_samples(ty: Type, rng: &mut Rng, random: usize) -> Vec<DataValue> {
     let mut out = Vec::new();
     if ty == types::F32 {
         let vals: [f32; 22] = [
-            0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.7, -3.7, 127.9, 128.0, -128.5,
-            255.5, 256.0, 65535.9, 2147483520.0, -2147483648.0, 4294967040.0, 1e30, -1e30,
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            3.7,
+            -3.7,
+            127.9,
+            128.0,
+            -128.5,
+            255.5,
+            256.0,
+            65535.9,
+            2147483520.0,
+            -2147483648.0,
+            4294967040.0,
+            1e30,
+            -1e30,
         ];
         out.extend(vals.iter().map(|&f| DataValue::F32(f.into())));
-        for bits in [0x7fc0_0000u32, 0xffc0_0001, 0x7f80_0001, 0x7f80_0000, 0xff80_0000, 0x0000_0001, 0x8000_0001, 0x007f_ffff, 0x0080_0000, 0x7f7f_ffff] {
+        for bits in [
+            0x7fc0_0000u32,
+            0xffc0_0001,
+            0x7f80_0001,
+            0x7f80_0000,
+            0xff80_0000,
+            0x0000_0001,
+            0x8000_0001,
+            0x007f_ffff,
+            0x0080_0000,
+            0x7f7f_ffff,
+        ] {
             out.push(DataValue::F32(ir::immediates::Ieee32::with_bits(bits)));
         }
         for _ in 0..random {
-            out.push(DataValue::F32(ir::immediates::Ieee32::with_bits(rng.next() as u32)));
+            out.push(DataValue::F32(ir::immediates::Ieee32::with_bits(
+                rng.next() as u32,
+            )));
         }
     } else {
         let vals: [f64; 22] = [
-            0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.7, -3.7, 127.9, 128.0, -128.5,
-            2147483647.9, -2147483648.9, 4294967295.5, 9.2233720368547e18, -9.2233720368548e18,
-            1.8446744073709552e19, 1e300, -1e300,
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            3.7,
+            -3.7,
+            127.9,
+            128.0,
+            -128.5,
+            2147483647.9,
+            -2147483648.9,
+            4294967295.5,
+            9.2233720368547e18,
+            -9.2233720368548e18,
+            1.8446744073709552e19,
+            1e300,
+            -1e300,
         ];
         out.extend(vals.iter().map(|&f| DataValue::F64(f.into())));
-        for bits in [0x7ff8_0000_0000_0000u64, 0xfff8_0000_0000_0001, 0x7ff0_0000_0000_0001, 0x7ff0_0000_0000_0000, 0xfff0_0000_0000_0000, 1, 0x8000_0000_0000_0001, 0x000f_ffff_ffff_ffff, 0x0010_0000_0000_0000, 0x7fef_ffff_ffff_ffff] {
+        for bits in [
+            0x7ff8_0000_0000_0000u64,
+            0xfff8_0000_0000_0001,
+            0x7ff0_0000_0000_0001,
+            0x7ff0_0000_0000_0000,
+            0xfff0_0000_0000_0000,
+            1,
+            0x8000_0000_0000_0001,
+            0x000f_ffff_ffff_ffff,
+            0x0010_0000_0000_0000,
+            0x7fef_ffff_ffff_ffff,
+        ] {
             out.push(DataValue::F64(ir::immediates::Ieee64::with_bits(bits)));
         }
         for _ in 0..random {
-            out.push(DataValue::F64(ir::immediates::Ieee64::with_bits(rng.next())));
+            out.push(DataValue::F64(ir::immediates::Ieee64::with_bits(
+                rng.next(),
+            )));
         }
     }
     out

@@ -35,7 +35,12 @@ fn check_binary(ops: &[&str], extra_random: usize) {
 
 #[test]
 fn wrapping_arithmetic_and_bits() {
-    check_binary(&["iadd", "isub", "imul", "band", "bor", "bxor", "umulhi", "smulhi"], 8);
+    check_binary(
+        &[
+            "iadd", "isub", "imul", "band", "bor", "bxor", "umulhi", "smulhi",
+        ],
+        8,
+    );
 }
 
 #[test]
@@ -56,7 +61,11 @@ fn srem_of_min_by_minus_one_is_zero() {
         for a in &samples {
             for b in &samples {
                 if *a == min && *b == int(ty, -1) {
-                    m.expect(&format!("srem_{ty}"), &[a.clone(), b.clone()], &[int(ty, 0)]);
+                    m.expect(
+                        &format!("srem_{ty}"),
+                        &[a.clone(), b.clone()],
+                        &[int(ty, 0)],
+                    );
                 } else {
                     m.agree(&format!("srem_{ty}"), &[a.clone(), b.clone()]);
                 }
@@ -102,7 +111,9 @@ fn shifts_and_rotates_mask_the_amount() {
 fn unary_operations() {
     let mut rng = Rng::new(99);
     for ty in TYPES {
-        let mut ops = vec!["ineg", "iabs", "bnot", "clz", "ctz", "cls", "popcnt", "bitrev"];
+        let mut ops = vec![
+            "ineg", "iabs", "bnot", "clz", "ctz", "cls", "popcnt", "bitrev",
+        ];
         if ty != types::I8 {
             ops.push("bswap");
         }
@@ -118,7 +129,9 @@ fn unary_operations() {
 
 #[test]
 fn icmp_every_condition() {
-    let conds = ["eq", "ne", "slt", "sge", "sgt", "sle", "ult", "uge", "ugt", "ule"];
+    let conds = [
+        "eq", "ne", "slt", "sge", "sgt", "sle", "ult", "uge", "ugt", "ule",
+    ];
     let mut rng = Rng::new(5);
     for ty in TYPES {
         let text: String = conds
@@ -188,7 +201,11 @@ fn extension_and_reduction_between_all_widths() {
 #[test]
 fn iconcat_and_isplit() {
     let mut rng = Rng::new(17);
-    for (half, full) in [(types::I8, types::I16), (types::I16, types::I32), (types::I32, types::I64)] {
+    for (half, full) in [
+        (types::I8, types::I16),
+        (types::I16, types::I32),
+        (types::I32, types::I64),
+    ] {
         let text = format!(
             "function %concat({half}, {half}) -> {full} {{\nblock0(v0: {half}, v1: {half}):\n    v2 = iconcat v0, v1\n    return v2\n}}\n\
              function %split({full}) -> {half}, {half} {{\nblock0(v0: {full}):\n    v1, v2 = isplit v0\n    return v1, v2\n}}\n"
@@ -199,8 +216,16 @@ fn iconcat_and_isplit() {
         for _ in 0..64 {
             let (lo, hi) = (rng.next() as i64, rng.next() as i64);
             let joined = (lo & mask) | ((hi & mask) << bits);
-            m.expect("concat", &[int(half, lo), int(half, hi)], &[int(full, joined)]);
-            m.expect("split", &[int(full, joined)], &[int(half, lo), int(half, hi)]);
+            m.expect(
+                "concat",
+                &[int(half, lo), int(half, hi)],
+                &[int(full, joined)],
+            );
+            m.expect(
+                "split",
+                &[int(full, joined)],
+                &[int(half, lo), int(half, hi)],
+            );
         }
     }
 }
@@ -223,7 +248,11 @@ fn exact_carry(op: &str, ty: Type, x: i64, y: i64, c: i64) -> (i64, bool) {
         }
     };
     let (x, y, c) = (norm(x), norm(y), i128::from(c != 0));
-    let r = if op.contains("add") { x + y + c } else { x - (y + c) };
+    let r = if op.contains("add") {
+        x + y + c
+    } else {
+        x - (y + c)
+    };
     let (min, max) = if signed {
         (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
     } else {
@@ -234,8 +263,20 @@ fn exact_carry(op: &str, ty: Type, x: i64, y: i64, c: i64) -> (i64, bool) {
 
 #[test]
 fn overflow_families() {
-    let two = ["uadd_overflow", "sadd_overflow", "usub_overflow", "ssub_overflow", "umul_overflow", "smul_overflow"];
-    let carry = ["uadd_overflow_cin", "sadd_overflow_cin", "usub_overflow_bin", "ssub_overflow_bin"];
+    let two = [
+        "uadd_overflow",
+        "sadd_overflow",
+        "usub_overflow",
+        "ssub_overflow",
+        "umul_overflow",
+        "smul_overflow",
+    ];
+    let carry = [
+        "uadd_overflow_cin",
+        "sadd_overflow_cin",
+        "usub_overflow_bin",
+        "ssub_overflow_bin",
+    ];
     let mut rng = Rng::new(19);
     for ty in TYPES {
         let mut text: String = two
@@ -255,7 +296,11 @@ fn overflow_families() {
                     for op in carry {
                         let (x, y) = (as_i64(a), as_i64(b));
                         let (r, of) = exact_carry(op, ty, x, y, i64::from(cin));
-                        m.expect(op, &[a.clone(), b.clone(), c.clone()], &[int(ty, r), DataValue::I8(of as i8)]);
+                        m.expect(
+                            op,
+                            &[a.clone(), b.clone(), c.clone()],
+                            &[int(ty, r), DataValue::I8(of as i8)],
+                        );
                         if op.starts_with('u') {
                             m.agree(op, &[a.clone(), b.clone(), c.clone()]);
                         }
@@ -284,9 +329,27 @@ fn uadd_overflow_trap_traps_exactly_on_overflow() {
 #[test]
 fn constants_of_every_width() {
     for ty in TYPES {
-        for v in [0i64, 1, -1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fff_ffff, -0x8000_0000, i64::MAX, i64::MIN] {
+        for v in [
+            0i64,
+            1,
+            -1,
+            0x7f,
+            0x80,
+            0xff,
+            0x7fff,
+            0x8000,
+            0xffff,
+            0x7fff_ffff,
+            -0x8000_0000,
+            i64::MAX,
+            i64::MIN,
+        ] {
             let bits = ty.bits();
-            let masked = if bits == 64 { v } else { v & ((1i64 << bits) - 1) };
+            let masked = if bits == 64 {
+                v
+            } else {
+                v & ((1i64 << bits) - 1)
+            };
             let text = format!("function %c() -> {ty} {{\nblock0:\n    v0 = iconst.{ty} {masked}\n    return v0\n}}\n");
             let m = build(&text);
             m.agree("c", &[]);

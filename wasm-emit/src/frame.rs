@@ -42,3 +42,27 @@ impl FrameLayout {
         Some(layout)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame_of(slots: &str) -> Option<FrameLayout> {
+        let text = format!("function %f() {{\n{slots}\nblock0:\n    return\n}}");
+        let func = cranelift_reader::parse_functions(&text).unwrap().remove(0);
+        FrameLayout::compute(&func)
+    }
+
+    #[test]
+    fn no_slots_no_frame() {
+        assert!(frame_of("").is_none());
+    }
+
+    #[test]
+    fn slots_are_aligned_and_the_frame_rounded() {
+        let f = frame_of("    ss0 = explicit_slot 3\n    ss1 = explicit_slot 8, align = 8\n    ss2 = explicit_slot 1\n    ss3 = explicit_slot 32, align = 32").unwrap();
+        let off = |i| f.offsets[ir::StackSlot::from_u32(i)];
+        assert_eq!((off(0), off(1), off(2), off(3)), (0, 8, 16, 32));
+        assert_eq!((f.size, f.align), (64, 32));
+    }
+}

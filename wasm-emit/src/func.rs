@@ -10,6 +10,9 @@ use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, Value};
 use wasm_encoder::{InstructionSink, ValType};
 
+/// The most locals (parameters included) wasm engines accept in one function.
+const MAX_LOCALS: usize = 50_000;
+
 /// A lowered function body with what the name section needs.
 pub struct LoweredFunction {
     /// The encoded body (locals and code).
@@ -47,6 +50,14 @@ pub struct FuncLower<'a> {
 
 /// Lower `func` against `env`.
 pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<LoweredFunction> {
+    if func.layout.entry_block().is_none() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            func.name.to_string(),
+            "the function has no body",
+        )
+        .with_hint("a function to lower needs at least an entry block"));
+    }
     let mut graph = cfg::graph::build(func);
     let mut order = Order::compute(&graph);
     if !order.is_reducible(&graph) {
@@ -76,6 +87,15 @@ pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<Lowere
     }
     lower.sink().end();
 
+    let locals = lower.locals.num_params() as usize + lower.locals.declared().len();
+    if locals > MAX_LOCALS {
+        return Err(Error::new(
+            ErrorKind::Unsupported(crate::error::Feature::Other("more than 50,000 locals")),
+            func.name.to_string(),
+            format!("the function needs {locals} wasm locals; engines accept at most {MAX_LOCALS}"),
+        )
+        .with_hint("split the function; local coloring will lift this limit"));
+    }
     let mut body =
         wasm_encoder::Function::new_with_locals_types(lower.locals.declared().iter().copied());
     body.raw(lower.code.iter().copied());

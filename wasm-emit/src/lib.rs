@@ -202,7 +202,7 @@ fn declare_imports(
     let defined: HashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
     for func in functions {
-        for (func_ref, ext) in func.dfg.ext_funcs.iter() {
+        for (func_ref, ext) in isel::declared_callees(func) {
             if matches!(
                 ext.name,
                 ir::ExternalName::LibCall(_) | ir::ExternalName::KnownSymbol(_)

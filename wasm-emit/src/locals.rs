@@ -102,3 +102,28 @@ impl Locals {
             .map(|(v, &l)| (v, l))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_first_then_values_and_reused_scratch() {
+        let text = "function %f(i32, f64) -> i64 {\nblock0(v0: i32, v1: f64):\n    v2 = iconst.i64 1\n    return v2\n}";
+        let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
+        let mut locals = Locals::new(&func);
+        assert_eq!(locals.num_params(), 2);
+        let v = |n| Value::from_u32(n);
+        assert_eq!(locals.of(&func, v(1)), 1);
+        assert_eq!(locals.of(&func, v(2)), 2);
+        assert_eq!(locals.of(&func, v(2)), 2, "stable");
+        let t = locals.scratch(ValType::I32);
+        locals.release(ValType::I32, t);
+        assert_eq!(locals.scratch(ValType::I32), t, "scratch locals are reused");
+        assert_ne!(locals.scratch(ValType::I32), t);
+        assert_eq!(
+            locals.declared(),
+            &[ValType::I64, ValType::I32, ValType::I32]
+        );
+    }
+}

@@ -39,8 +39,59 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// The largest entity number (`v`, `block`, `ss`, `fn`, ...) accepted in text. The reader
+/// allocates every number below the largest one used, so `v999999999` alone would take
+/// gigabytes; such input is rejected up front.
+pub const MAX_ENTITY_NUMBER: u64 = 10_000_000;
+
+/// Reject entity references whose number exceeds [`MAX_ENTITY_NUMBER`].
+pub fn check_entity_numbers(text: &str) -> Result<(), ParseError> {
+    const PREFIXES: [&str; 10] = [
+        "v", "block", "ss", "dss", "gv", "fn", "sig", "jt", "dt", "const",
+    ];
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split(';').next().unwrap_or("");
+        let bytes = code.as_bytes();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            if !bytes[pos].is_ascii_alphabetic()
+                || (pos > 0 && bytes[pos - 1].is_ascii_alphanumeric())
+            {
+                pos += 1;
+                continue;
+            }
+            let start = pos;
+            while pos < bytes.len() && bytes[pos].is_ascii_alphabetic() {
+                pos += 1;
+            }
+            let digits = pos;
+            while pos < bytes.len() && bytes[pos].is_ascii_digit() {
+                pos += 1;
+            }
+            let is_entity = PREFIXES.contains(&&code[start..digits]) && pos > digits;
+            let ends_word = pos == bytes.len() || !bytes[pos].is_ascii_alphanumeric();
+            if is_entity && ends_word {
+                let too_big = code[digits..pos]
+                    .parse::<u64>()
+                    .map_or(true, |n| n > MAX_ENTITY_NUMBER);
+                if too_big {
+                    return Err(ParseError {
+                        line: i + 1,
+                        message: format!(
+                            "entity number in `{}` exceeds the limit of {MAX_ENTITY_NUMBER}",
+                            &code[start..pos]
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parse a CLIF file.
 pub fn parse_file(text: &str) -> Result<ParsedFile, ParseError> {
+    check_entity_numbers(text)?;
     let stripped = strip_isa_lines(text);
     let test = parse_test(&stripped, ParseOptions::default()).map_err(|e| ParseError {
         line: e.location.line_number,
@@ -74,5 +125,20 @@ impl ParsedFile {
         err.inst
             .and_then(|inst| self.inst_lines.get(&(err.function.clone(), inst)).copied())
             .or_else(|| self.function_lines.get(&err.function).copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_entity_numbers_are_rejected_before_parsing() {
+        let err = parse_file("function %f() -> i32 {\nblock0:\n    v999999999 = iconst.i32 1\n    return v999999999\n}").err().unwrap();
+        assert_eq!(err.line, 3);
+        assert!(err.message.contains("v999999999"));
+        // Ordinary numbers and lookalike words pass.
+        let ok = parse_file("function %f() -> i64 {\nblock0:\n    v123 = iconst.i64 10000000000\n    return v123\n}");
+        assert!(ok.is_ok());
     }
 }

@@ -216,3 +216,33 @@ fn edge_for(
         label: None,
     }
 }
+
+#[cfg(test)]
+impl Graph {
+    /// A graph of `succs.len()` nodes; node `i` branches to `succs[i]` (a jump for one
+    /// successor, a brif for two, a br_table for more, a return for none).
+    pub fn synthetic(succs: &[&[usize]]) -> Graph {
+        let mut g = Graph::default();
+        for s in succs {
+            let edges: Vec<Edge> = s
+                .iter()
+                .map(|&t| Edge {
+                    target: Node::from_u32(t as u32),
+                    label: None,
+                })
+                .collect();
+            let exit = match s.len() {
+                0 => Exit::Stop,
+                1 => Exit::Jump,
+                2 => Exit::Brif,
+                n => Exit::Table {
+                    entries: (0..n as u32).collect(),
+                    default: 0,
+                },
+            };
+            g.push(NodeKind::Dispatch, exit, &edges);
+        }
+        g.entry = Node::from_u32(0);
+        g
+    }
+}

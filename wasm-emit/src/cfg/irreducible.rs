@@ -175,3 +175,67 @@ impl SccFinder {
         self.on_stack[v.index()] = true;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed(succs: &[&[usize]]) -> (Graph, Order) {
+        let mut g = Graph::synthetic(succs);
+        let o = Order::compute(&g);
+        make_reducible(&mut g, &o);
+        let o = Order::compute(&g);
+        assert!(o.is_reducible(&g), "still irreducible: {g:?}");
+        (g, o)
+    }
+
+    #[test]
+    fn two_entry_loop_gets_one_dispatcher() {
+        let (g, _) = fixed(&[&[1, 2], &[2, 3], &[1, 3], &[]]);
+        assert_eq!(g.num_dispatchers, 1);
+        assert_eq!(g.nodes.len(), 5);
+        // Both entry edges now carry a label and go to the dispatcher.
+        let d = Node::from_u32(4);
+        assert!(g
+            .succs(Node::from_u32(0))
+            .iter()
+            .all(|e| e.target == d && e.label.is_some()));
+    }
+
+    #[test]
+    fn reducible_graphs_are_left_alone() {
+        let (g, _) = fixed(&[&[1], &[2, 3], &[1], &[]]);
+        assert_eq!(g.num_dispatchers, 0);
+    }
+
+    #[test]
+    fn nested_irreducible_regions() {
+        // An outer loop 1..=5 whose body holds a two-entry loop {3, 4}, entered from 2 at
+        // both nodes, plus an irreducible pair {6, 7} after it.
+        let (g, _) = fixed(&[
+            &[1],
+            &[2],
+            &[3, 4],
+            &[4, 5],
+            &[3, 5],
+            &[1, 6, 7],
+            &[7, 8],
+            &[6, 8],
+            &[],
+        ]);
+        assert_eq!(g.num_dispatchers, 2);
+    }
+
+    #[test]
+    fn complete_graph_costs_no_more_than_one_dispatcher_per_region() {
+        // Every node branches to every other node: entered everywhere.
+        let count = 40;
+        let succs: Vec<Vec<usize>> = (0..count)
+            .map(|i| (0..count).filter(|&j| j != i && j != 0).collect())
+            .collect();
+        let refs: Vec<&[usize]> = succs.iter().map(|s| s.as_slice()).collect();
+        let (g, _) = fixed(&refs);
+        // Nodes are never duplicated: only dispatchers are added, at most one per node.
+        assert!(g.nodes.len() <= 2 * count);
+    }
+}

@@ -225,3 +225,58 @@ fn intersect(idom: &[u32], mut a: u32, mut b: u32) -> u32 {
     }
     a
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(i: u32) -> Node {
+        Node::from_u32(i)
+    }
+
+    #[test]
+    fn diamond_dominators_and_merge_nodes() {
+        // 0 -> 1, 2; 1 -> 3; 2 -> 3; 4 unreachable.
+        let g = Graph::synthetic(&[&[1, 2], &[3], &[3], &[], &[3]]);
+        let o = Order::compute(&g);
+        assert_eq!(o.rpo.len(), 4);
+        assert!(!o.is_reachable(n(4)));
+        assert_eq!(o.idom[n(3)], n(0));
+        assert!(o.is_merge(n(3)));
+        assert!(!o.is_merge(n(1)));
+        assert!(o.dominates(n(0), n(3)) && !o.dominates(n(1), n(3)));
+        assert_eq!(o.children(n(0)).len(), 3);
+        assert!(o.is_reducible(&g));
+    }
+
+    #[test]
+    fn natural_loop_is_reducible_with_one_header() {
+        // 0 -> 1; 1 -> 2, 3; 2 -> 1.
+        let g = Graph::synthetic(&[&[1], &[2, 3], &[1], &[]]);
+        let o = Order::compute(&g);
+        assert!(o.is_loop_header(n(1)));
+        assert!(!o.is_loop_header(n(2)));
+        assert!(o.is_reducible(&g));
+    }
+
+    #[test]
+    fn two_entry_loop_is_irreducible() {
+        // 0 -> 1, 2; 1 -> 2; 2 -> 1.
+        let g = Graph::synthetic(&[&[1, 2], &[2], &[1]]);
+        assert!(!Order::compute(&g).is_reducible(&g));
+    }
+
+    #[test]
+    fn long_chains_do_not_recurse() {
+        // 200k nodes in a chain with a back edge: iterative algorithms only.
+        let count = 200_000;
+        let succs: Vec<Vec<usize>> = (0..count)
+            .map(|i| if i + 1 < count { vec![i + 1] } else { vec![0] })
+            .collect();
+        let refs: Vec<&[usize]> = succs.iter().map(|s| s.as_slice()).collect();
+        let g = Graph::synthetic(&refs);
+        let o = Order::compute(&g);
+        assert_eq!(o.idom[n(count as u32 - 1)], n(count as u32 - 2));
+        assert!(o.is_reducible(&g));
+    }
+}

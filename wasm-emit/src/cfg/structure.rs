@@ -250,3 +250,125 @@ impl Structurer<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfg::irreducible::make_reducible;
+
+    /// Emits a constant per node body so that the output is a valid function body, and
+    /// counts how often each node is emitted.
+    struct Mock {
+        code: Vec<u8>,
+        emitted: Vec<u32>,
+        stops: Vec<bool>,
+    }
+
+    impl NodeEmitter for Mock {
+        fn body(&mut self, node: Node) -> Result<()> {
+            let i = node.as_u32() as usize;
+            self.emitted[i] += 1;
+            if self.stops[i] {
+                InstructionSink::new(&mut self.code).i32_const(0).return_();
+            }
+            Ok(())
+        }
+        fn selector(&mut self, _: Node) -> Result<()> {
+            InstructionSink::new(&mut self.code).local_get(0);
+            Ok(())
+        }
+        fn label_local(&mut self) -> u32 {
+            1
+        }
+        fn code(&mut self) -> &mut Vec<u8> {
+            &mut self.code
+        }
+    }
+
+    /// Structure `succs` and check that the result validates as a function and that every
+    /// reachable node is emitted exactly once.
+    fn check(succs: &[&[usize]]) {
+        let mut g = Graph::synthetic(succs);
+        let o = Order::compute(&g);
+        make_reducible(&mut g, &o);
+        let o = Order::compute(&g);
+        let mut mock = Mock {
+            code: Vec::new(),
+            emitted: vec![0; g.nodes.len()],
+            stops: g.nodes.values().map(|n| n.exit == Exit::Stop).collect(),
+        };
+        let falls_through = emit(&g, &o, &mut mock).unwrap();
+        let mut body = wasm_encoder::Function::new([(2, wasm_encoder::ValType::I32)]);
+        body.raw(mock.code.iter().copied());
+        if falls_through {
+            body.instructions().unreachable();
+        }
+        body.instructions().end();
+        let mut module = wasm_encoder::Module::new();
+        let mut types = wasm_encoder::TypeSection::new();
+        types.ty().function([], [wasm_encoder::ValType::I32]);
+        module.section(&types);
+        let mut funcs = wasm_encoder::FunctionSection::new();
+        funcs.function(0);
+        module.section(&funcs);
+        let mut code = wasm_encoder::CodeSection::new();
+        code.function(&body);
+        module.section(&code);
+        wasmparser::validate(&module.finish()).expect("structured code validates");
+        for &node in &o.rpo {
+            assert_eq!(
+                mock.emitted[node.as_u32() as usize],
+                1,
+                "{node} emitted once"
+            );
+        }
+    }
+
+    #[test]
+    fn shapes() {
+        check(&[&[]]);
+        check(&[&[1, 2], &[3], &[3], &[]]);
+        check(&[&[1], &[2, 3], &[1], &[]]);
+        check(&[&[1, 2], &[2, 3], &[1, 3], &[]]);
+        check(&[&[1, 2, 3, 4], &[5], &[5], &[0, 5], &[2], &[]]);
+        check(&[&[0]]);
+    }
+
+    #[test]
+    fn random_graphs() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..500 {
+            let count = 2 + (next() % 30) as usize;
+            let succs: Vec<Vec<usize>> = (0..count)
+                .map(|_| {
+                    let k = (next() % 4) as usize;
+                    (0..k).map(|_| (next() % count as u64) as usize).collect()
+                })
+                .collect();
+            let refs: Vec<&[usize]> = succs.iter().map(|s| s.as_slice()).collect();
+            check(&refs);
+        }
+    }
+
+    #[test]
+    fn deep_dominator_tree() {
+        // A chain of 100k diamonds: the structurer's task stack, not recursion.
+        let diamonds = 100_000;
+        let mut succs: Vec<Vec<usize>> = Vec::new();
+        for d in 0..diamonds {
+            let base = 3 * d;
+            succs.push(vec![base + 1, base + 2]);
+            succs.push(vec![base + 3]);
+            succs.push(vec![base + 3]);
+        }
+        succs.push(vec![]);
+        let refs: Vec<&[usize]> = succs.iter().map(|s| s.as_slice()).collect();
+        check(&refs);
+    }
+}

@@ -146,12 +146,26 @@ impl FuncLower<'_> {
     }
 }
 
+/// The callees `func` really declares. The CLIF reader fills gaps in `fnN` numbering with
+/// placeholder entries whose signature is invalid; those are skipped.
+pub fn declared_callees(
+    func: &ir::Function,
+) -> impl Iterator<Item = (ir::FuncRef, &ir::ExtFuncData)> + '_ {
+    func.dfg
+        .ext_funcs
+        .iter()
+        .filter(|(_, ext)| func.dfg.signatures.is_valid(ext.signature))
+}
+
 /// The name under which a callee is looked up: `%name` or `uN:M`.
 pub fn callee_key(func: &ir::Function, func_ref: ir::FuncRef) -> String {
-    func.dfg.ext_funcs[func_ref]
-        .name
-        .display(Some(&func.params))
-        .to_string()
+    let name = &func.dfg.ext_funcs[func_ref].name;
+    if let ExternalName::User(r) = name {
+        if !func.params.user_named_funcs().is_valid(*r) {
+            return format!("<undeclared user name {r}>");
+        }
+    }
+    name.display(Some(&func.params)).to_string()
 }
 
 /// Resolve a callee to a module function (via `lookup`) or a runtime helper.

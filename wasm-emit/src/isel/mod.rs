@@ -6,7 +6,7 @@
 //! stack slots) and `call` (calls, returns, tail calls, function addresses, traps).
 
 mod call;
-pub use call::callee_key;
+pub use call::{callee_key, declared_callees};
 mod float;
 mod int;
 mod mem;

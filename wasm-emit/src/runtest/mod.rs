@@ -96,6 +96,9 @@ fn run_line_numbers(text: &str) -> HashMap<&str, VecDeque<usize>> {
 
 /// Run every run line of the CLIF file `text` for `target`.
 pub fn run_file(exec: &Executor, text: &str, target: &Target) -> FileReport {
+    if let Err(e) = crate::text::check_entity_numbers(text) {
+        return FileReport::all_failed(text, &format!("line {}: {}", e.line, e.message));
+    }
     let stripped = crate::text::strip_isa_lines(text);
     let mut report = FileReport::default();
     let test = match parse_test(&stripped, ParseOptions::default()) {
@@ -183,7 +186,7 @@ fn compile_supported(
                 if excluded.contains_key(&i) {
                     continue;
                 }
-                for (func_ref, _) in func.dfg.ext_funcs.iter() {
+                for (func_ref, _) in crate::isel::declared_callees(func) {
                     let key = crate::isel::callee_key(func, func_ref);
                     if names.contains(&key) {
                         let callee = funcs.iter().position(|f| f.name.to_string() == key);

@@ -279,3 +279,24 @@ fn undefined_callees_become_imports() {
     }
     assert_eq!(imports, [("env".to_string(), "host_add".to_string())]);
 }
+
+/// Regression (found by fuzzing `parse_lower`): the reader fills gaps in `fnN` numbering
+/// with placeholder callees whose signature is invalid; they must be ignored, not indexed.
+#[test]
+fn gaps_in_callee_numbering_are_ignored() {
+    let m = build(
+        "function %callee(i64) -> i64 {
+         block0(v0: i64):
+             v1 = iconst.i64 10
+             v2 = iadd v0, v1
+             return v2
+         }
+         function %caller(i64) -> i64 {
+             fn3 = %callee(i64) -> i64
+         block0(v0: i64):
+             v1 = call fn3(v0)
+             return v1
+         }",
+    );
+    m.agree("caller", &[DataValue::I64(5)]);
+}

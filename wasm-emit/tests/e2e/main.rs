@@ -11,3 +11,4 @@ mod float;
 mod harness;
 mod int;
 mod memory;
+mod regressions;

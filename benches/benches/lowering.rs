@@ -1,0 +1,80 @@
+//! Lowering throughput: wasm-emit against Cranelift's native backend for the host, on the
+//! same functions, in the same run. `cargo bench -p benches`.
+
+use benches::{runtests, straight_line, Workload};
+use cranelift_codegen::{isa, settings, settings::Configurable, Context};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use wasm_emit::{compile, Options};
+
+fn native_isa(opt_level: &str) -> isa::OwnedTargetIsa {
+    let mut flags = settings::builder();
+    flags.set("opt_level", opt_level).unwrap();
+    isa::lookup(target_lexicon::Triple::host())
+        .expect("host ISA is built in")
+        .finish(settings::Flags::new(flags))
+        .unwrap()
+}
+
+fn bench_workload(c: &mut Criterion, w: &Workload) {
+    if w.functions.is_empty() {
+        return;
+    }
+    let mut group = c.benchmark_group(&w.name);
+    group.throughput(Throughput::Elements(w.instructions() as u64));
+    group.sample_size(10);
+    let options = Options {
+        target: wasm_emit::Target::wasm64(),
+        ..Options::default()
+    };
+    group.bench_function("wasm-emit", |b| {
+        b.iter(|| compile(&w.functions, &options).unwrap())
+    });
+    let fast = Options {
+        verify: false,
+        validate: false,
+        ..options.clone()
+    };
+    group.bench_function("wasm-emit (no verify/validate)", |b| {
+        b.iter(|| compile(&w.functions, &fast).unwrap())
+    });
+    for opt in ["none", "speed"] {
+        let isa = native_isa(opt);
+        group.bench_function(format!("cranelift-native (opt {opt})"), |b| {
+            b.iter(|| {
+                for f in &w.functions {
+                    let mut ctx = Context::for_function(f.clone());
+                    ctx.compile(&*isa, &mut Default::default()).unwrap();
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Keep the functions Cranelift's native backend compiles too (some runtests need ISA flags
+/// or features the host backend lacks, and a few make it panic), so both sides lower the
+/// same code.
+fn natively_compilable(mut w: Workload) -> Workload {
+    let isa = native_isa("none");
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    w.functions.retain(|f| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut ctx = Context::for_function(f.clone());
+            ctx.compile(&*isa, &mut Default::default()).is_ok()
+        }))
+        .unwrap_or(false)
+    });
+    std::panic::set_hook(hook);
+    w
+}
+
+fn lowering(c: &mut Criterion) {
+    bench_workload(c, &natively_compilable(runtests()));
+    for n in [100, 10_000] {
+        bench_workload(c, &straight_line(n));
+    }
+}
+
+criterion_group!(benches, lowering);
+criterion_main!(benches);

@@ -78,6 +78,8 @@ pub struct ErrorDetails {
     pub message: String,
     /// How to fix or work around it.
     pub hint: Option<String>,
+    /// The off-heap rule broken, for errors of the off-heap verifier.
+    pub rule: Option<cranelift_offheap::Rule>,
 }
 
 impl Error {
@@ -90,6 +92,7 @@ impl Error {
             inst: None,
             message: message.into(),
             hint: None,
+            rule: None,
         }))
     }
 
@@ -107,6 +110,7 @@ impl Error {
             inst: Some(inst),
             message: message.into(),
             hint: None,
+            rule: None,
         }))
     }
 

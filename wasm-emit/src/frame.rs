@@ -8,6 +8,7 @@
 
 use cranelift_codegen::ir;
 use cranelift_entity::SecondaryMap;
+use cranelift_offheap::slots::{slot_kind, SlotKind};
 
 /// Layout of the explicit stack slots of one function.
 #[derive(Debug, Default)]
@@ -21,9 +22,11 @@ pub struct FrameLayout {
 }
 
 impl FrameLayout {
-    /// Lay out the sized stack slots of `func`. Returns `None` if the function needs no frame.
+    /// Lay out the addressable stack slots of `func` (value slots are wasm locals, not
+    /// memory). Returns `None` if the function needs no frame.
     pub fn compute(func: &ir::Function) -> Option<FrameLayout> {
-        if func.sized_stack_slots.is_empty() {
+        let addressable = |data: &ir::StackSlotData| slot_kind(data) == SlotKind::Addressable;
+        if !func.sized_stack_slots.values().any(addressable) {
             return None;
         }
         let mut layout = FrameLayout {
@@ -31,7 +34,7 @@ impl FrameLayout {
             ..Default::default()
         };
         let mut offset = 0u64;
-        for (slot, data) in func.sized_stack_slots.iter() {
+        for (slot, data) in func.sized_stack_slots.iter().filter(|(_, d)| addressable(d)) {
             let align = 1u64 << data.align_shift.min(31);
             layout.align = layout.align.max(align);
             offset = offset.next_multiple_of(align);
@@ -56,6 +59,9 @@ mod tests {
     #[test]
     fn no_slots_no_frame() {
         assert!(frame_of("").is_none());
+        // Value slots are locals: no frame either.
+        let key = cranelift_offheap::slots::value_slot_key(cranelift_offheap::WasmType::I64).bits();
+        assert!(frame_of(&format!("    ss0 = explicit_slot 8, key = {key}")).is_none());
     }
 
     #[test]

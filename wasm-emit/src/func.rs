@@ -6,8 +6,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameLayout;
 use crate::locals::Locals;
 use crate::module::env::ModuleEnv;
+use crate::module::env::ref_val_type;
 use crate::types::{is_narrow, val_type};
-use cranelift_codegen::ir::{self, InstructionData, Value};
+use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
+use cranelift_entity::SecondaryMap;
+use cranelift_offheap::analysis::Analysis;
+use cranelift_offheap::WasmType;
 use wasm_encoder::{InstructionSink, ValType};
 
 /// The most locals (parameters included) wasm engines accept in one function.
@@ -43,8 +47,12 @@ pub struct FuncLower<'a> {
     pub locals: Locals,
     /// The code being emitted.
     pub code: Vec<u8>,
-    /// The shadow-stack frame, if the function has stack slots.
+    /// The shadow-stack frame, if the function has addressable stack slots.
     pub frame: Option<Frame>,
+    /// Off-heap places and reference values of the function.
+    pub analysis: Analysis,
+    /// The local of each value slot that is used (`u32::MAX` until first use).
+    slot_locals: SecondaryMap<StackSlot, u32>,
     label_local: Option<u32>,
 }
 
@@ -71,6 +79,7 @@ pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<Lowere
             ));
         }
     }
+    let analysis = Analysis::compute(func, &env.decls);
     let mut lower = FuncLower {
         func,
         env,
@@ -78,6 +87,8 @@ pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<Lowere
         locals: Locals::new(func),
         code: Vec::with_capacity(64 + 8 * func.dfg.num_insts()),
         frame: None,
+        analysis,
+        slot_locals: SecondaryMap::with_default(u32::MAX),
         label_local: None,
     };
     lower.prologue()?;
@@ -118,22 +129,47 @@ impl<'a> FuncLower<'a> {
         self.func.dfg.resolve_aliases(value)
     }
 
+    /// The wasm type of `value`: a reference type for references, else by its CLIF type.
+    pub fn val_type_of(&self, value: Value) -> ValType {
+        match self.analysis.ref_type(self.func, value) {
+            Some(r) => ref_val_type(r),
+            None => val_type(self.ty(value)),
+        }
+    }
+
+    /// The local of `value` (alias-resolved).
+    pub fn local_of(&mut self, value: Value) -> u32 {
+        let value = self.resolve(value);
+        let ty = self.val_type_of(value);
+        self.locals.of(value, ty)
+    }
+
+    /// The local of value slot `slot` of type `ty`, created on first use.
+    pub fn slot_local(&mut self, slot: StackSlot, ty: WasmType) -> u32 {
+        if self.slot_locals[slot] == u32::MAX {
+            if ty.ref_type().is_some() {
+                self.env.uses_reference_types = true;
+            }
+            self.slot_locals[slot] = self.locals.fresh(crate::module::env::wasm_val_type(ty));
+        }
+        self.slot_locals[slot]
+    }
+
     /// Push `value`.
     pub fn get(&mut self, value: Value) {
-        let value = self.resolve(value);
-        let local = self.locals.of(self.func, value);
+        let local = self.local_of(value);
         self.sink().local_get(local);
     }
 
     /// Pop into `value`.
     pub fn set(&mut self, value: Value) {
-        let local = self.locals.of(self.func, value);
+        let local = self.local_of(value);
         self.sink().local_set(local);
     }
 
     /// Pop into `value`, leaving it on the stack.
     pub fn tee(&mut self, value: Value) {
-        let local = self.locals.of(self.func, value);
+        let local = self.local_of(value);
         self.sink().local_tee(local);
     }
 

@@ -50,6 +50,7 @@ use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::{ir, settings, verify_function};
 use module::env::{ModuleEnv, WasmSig};
 use module::DefinedFunction;
+use cranelift_offheap::ModuleDecls;
 use std::collections::HashSet;
 
 /// Options of a compilation.
@@ -89,12 +90,38 @@ pub fn export_name(name: &ir::UserFuncName) -> String {
     text.strip_prefix('%').map(str::to_string).unwrap_or(text)
 }
 
-/// Check that `func` is valid CLIF and uses only features this backend lowers.
-pub fn check(func: &ir::Function, options: &Options) -> Result<()> {
+/// Check that `func` is valid CLIF, keeps the off-heap rules of `decls`, and uses only
+/// features this backend lowers.
+pub fn check(func: &ir::Function, decls: &ModuleDecls, options: &Options) -> Result<()> {
     if options.verify {
         verify(func)?;
     }
-    support::check_function(func)
+    if let Some(first) = offheap_errors(func, decls).into_iter().next() {
+        return Err(first);
+    }
+    support::check_function(func, decls)
+}
+
+/// Every violation of the off-heap rules in `func` (see `cranelift_offheap::verify`).
+pub fn offheap_errors(func: &ir::Function, decls: &ModuleDecls) -> Vec<Error> {
+    match cranelift_offheap::verify(func, decls) {
+        Ok(()) => Vec::new(),
+        Err(errors) => errors
+            .into_iter()
+            .map(|e| {
+                let mut err = Error::new(
+                    ErrorKind::Invalid,
+                    e.function.clone(),
+                    format!("{} [{}]", e.message, e.rule),
+                )
+                .with_hint(e.hint());
+                err.inst = e.inst;
+                err.inst_text = e.inst_text;
+                err.rule = Some(e.rule);
+                err
+            })
+            .collect(),
+    }
 }
 
 fn verify(func: &ir::Function) -> Result<()> {
@@ -148,13 +175,20 @@ fn verify(func: &ir::Function) -> Result<()> {
 ///
 /// Callees that are not among `functions` become imports from `options.import_module`.
 pub fn compile(functions: &[ir::Function], options: &Options) -> Result<Vec<u8>> {
+    compile_module(functions, &ModuleDecls::new(), options)
+}
+
+/// Like [`compile`], with the off-heap declarations `decls`: wasm globals, tables, and the
+/// reference types of signatures.
+pub fn compile_module(functions: &[ir::Function], decls: &ModuleDecls, options: &Options) -> Result<Vec<u8>> {
     for func in functions {
-        check(func, options)?;
+        check(func, decls, options)?;
     }
-    let mut env = ModuleEnv::new(options.target.clone(), options.stack_size);
+    let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls);
     declare_imports(&mut env, functions, options)?;
     for func in functions {
-        env.define(func.name.to_string(), WasmSig::of(&func.signature))?;
+        let refs = decls.func_refs(&func.name.to_string()).map(|r| r.signature.clone()).unwrap_or_default();
+        env.define(func.name.to_string(), WasmSig::of(&func.signature, &refs))?;
     }
     let mut defined = Vec::with_capacity(functions.len());
     for func in functions {
@@ -202,18 +236,24 @@ fn declare_imports(
     let defined: HashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
     for func in functions {
+        let refs = env.decls.func_refs(&func.name.to_string()).cloned().unwrap_or_default();
         for (func_ref, ext) in isel::declared_callees(func) {
             if matches!(
                 ext.name,
                 ir::ExternalName::LibCall(_) | ir::ExternalName::KnownSymbol(_)
-            ) {
+            ) || cranelift_offheap::intrinsics::callee_kind(func, func_ref) != cranelift_offheap::intrinsics::CalleeKind::Plain
+            {
                 continue;
             }
             let key = isel::callee_key(func, func_ref);
             if defined.contains(&key) {
                 continue;
             }
-            let sig = WasmSig::of(&func.dfg.signatures[ext.signature]);
+            let plain = cranelift_offheap::SigRefs::default();
+            let sig = WasmSig::of(&func.dfg.signatures[ext.signature], refs.sig(ext.signature).unwrap_or(&plain));
+            if sig.has_refs() {
+                env.uses_reference_types = true;
+            }
             match imported.iter().find(|(k, _)| *k == key) {
                 Some((_, existing)) if *existing != sig => {
                     return Err(Error::new(

@@ -54,13 +54,13 @@ impl Locals {
         self.num_params + self.types.len() as u32 - 1
     }
 
-    /// The local of `value` (already alias-resolved), created on first use.
-    pub fn of(&mut self, func: &ir::Function, value: Value) -> u32 {
+    /// The local of `value` (already alias-resolved), created with type `ty` on first use.
+    pub fn of(&mut self, value: Value, ty: ValType) -> u32 {
         let local = self.of_value[value];
         if local != NO_LOCAL {
             return local;
         }
-        let local = self.fresh(crate::types::val_type(func.dfg.value_type(value)));
+        let local = self.fresh(ty);
         self.of_value[value] = local;
         local
     }
@@ -114,9 +114,9 @@ mod tests {
         let mut locals = Locals::new(&func);
         assert_eq!(locals.num_params(), 2);
         let v = |n| Value::from_u32(n);
-        assert_eq!(locals.of(&func, v(1)), 1);
-        assert_eq!(locals.of(&func, v(2)), 2);
-        assert_eq!(locals.of(&func, v(2)), 2, "stable");
+        assert_eq!(locals.of(v(1), ValType::F64), 1);
+        assert_eq!(locals.of(v(2), ValType::I64), 2);
+        assert_eq!(locals.of(v(2), ValType::I64), 2, "stable");
         let t = locals.scratch(ValType::I32);
         locals.release(ValType::I32, t);
         assert_eq!(locals.scratch(ValType::I32), t, "scratch locals are reused");

@@ -6,7 +6,8 @@
 //! selection assume every type it sees is one of i8, i16, i32, i64, f32 and f64.
 
 use crate::error::{Error, ErrorKind, Feature, Result};
-use cranelift_codegen::ir::{self, types, Opcode, Type};
+use cranelift_codegen::ir::{self, types, InstructionData, Opcode, Type};
+use cranelift_offheap::ModuleDecls;
 
 /// The feature that makes `ty` unsupported, if any.
 pub fn type_feature(ty: Type) -> Option<Feature> {
@@ -73,7 +74,8 @@ fn check_signature(func: &ir::Function, sig: &ir::Signature) -> Result<()> {
 }
 
 /// Check that every type and instruction of `func` is one this backend lowers.
-pub fn check_function(func: &ir::Function) -> Result<()> {
+/// `symbol_value` is lowered only for the extension's off-heap globals and tables.
+pub fn check_function(func: &ir::Function, decls: &ModuleDecls) -> Result<()> {
     check_signature(func, &func.signature)?;
     if !func.dynamic_stack_slots.is_empty() {
         return Err(unsupported(func, None, Feature::DynamicStackSlots, "are"));
@@ -90,7 +92,8 @@ pub fn check_function(func: &ir::Function) -> Result<()> {
         }
         for inst in func.layout.block_insts(block) {
             let data = &dfg.insts[inst];
-            if let Some(feature) = opcode_feature(data.opcode()) {
+            let off_heap = matches!(data, InstructionData::UnaryGlobalValue { global_value, .. } if decls.is_off_heap(func, *global_value));
+            if let Some(feature) = opcode_feature(data.opcode()).filter(|_| !off_heap) {
                 return Err(unsupported(func, Some(inst), feature, "is"));
             }
             let ctrl = dfg.ctrl_typevar(inst);

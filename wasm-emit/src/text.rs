@@ -1,11 +1,14 @@
 //! The text layer: CLIF files as the CLI and the runtest harness read them.
 //!
 //! `target` and `set` lines are dropped before parsing (a wasm backend does not build the
-//! ISAs a file names), keeping line numbers, and the line of every instruction is kept so
-//! errors can point at `file:line`.
+//! ISAs a file names), keeping line numbers; the off-heap syntax (`global`, `table`,
+//! `value_slot`, `wasm_global`, `externref`, ...) is desugared by `cranelift_offheap::text`;
+//! and the line of every instruction is kept so errors can point at `file:line`.
 
 use crate::error::Error;
 use cranelift_codegen::ir::{self, entities::AnyEntity};
+use cranelift_offheap::text::desugar;
+use cranelift_offheap::ModuleDecls;
 use cranelift_reader::{parse_test, ParseOptions};
 use std::collections::HashMap;
 
@@ -22,10 +25,13 @@ pub fn strip_isa_lines(text: &str) -> String {
     out
 }
 
-/// A parsed CLIF file: its functions and where they came from.
+/// A parsed CLIF file: its functions, its off-heap declarations, and where things came
+/// from.
 pub struct ParsedFile {
     /// The functions, in file order.
     pub functions: Vec<ir::Function>,
+    /// Wasm globals, tables and reference-typed signatures declared in the file.
+    pub decls: ModuleDecls,
     function_lines: HashMap<String, usize>,
     inst_lines: HashMap<(String, ir::Inst), usize>,
 }
@@ -92,12 +98,18 @@ pub fn check_entity_numbers(text: &str) -> Result<(), ParseError> {
 /// Parse a CLIF file.
 pub fn parse_file(text: &str) -> Result<ParsedFile, ParseError> {
     check_entity_numbers(text)?;
-    let stripped = strip_isa_lines(text);
-    let test = parse_test(&stripped, ParseOptions::default()).map_err(|e| ParseError {
+    let mut desugared = desugar(&strip_isa_lines(text)).map_err(|e| ParseError {
+        line: e.line,
+        message: e.message,
+    })?;
+    let plain = std::mem::take(&mut desugared.text);
+    let test = parse_test(&plain, ParseOptions::default()).map_err(|e| ParseError {
         line: e.location.line_number,
         message: e.message,
     })?;
+    desugared.resolve(&test.functions.iter().map(|(f, _)| f).collect::<Vec<_>>());
     let mut file = ParsedFile {
+        decls: desugared.decls.clone(),
         functions: Vec::with_capacity(test.functions.len()),
         function_lines: HashMap::new(),
         inst_lines: HashMap::new(),

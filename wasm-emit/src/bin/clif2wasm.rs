@@ -109,11 +109,25 @@ fn compile(
         target,
         ..Options::default()
     };
-    let bytes =
-        wasm_emit::compile(&file.functions, &options).map_err(|e| match file.line_of(&e) {
-            Some(line) => format!("{}:{line}: {e}", input.display()),
-            None => format!("{}: {e}", input.display()),
-        })?;
+    let at = |e: &wasm_emit::Error| match file.line_of(e) {
+        Some(line) => format!("{}:{line}: {e}", input.display()),
+        None => format!("{}: {e}", input.display()),
+    };
+    // Every off-heap violation of every function, not just the first.
+    let violations: Vec<String> = file
+        .functions
+        .iter()
+        .flat_map(|f| wasm_emit::offheap_errors(f, &file.decls))
+        .map(|e| at(&e))
+        .collect();
+    if let Some((last, rest)) = violations.split_last() {
+        for v in rest {
+            eprintln!("error: {v}");
+        }
+        return Err(last.clone());
+    }
+    let bytes = wasm_emit::compile_module(&file.functions, &file.decls, &options)
+        .map_err(|e| at(&e))?;
     let out: Vec<u8> = if wat {
         let mut text =
             wasmprinter::print_bytes(&bytes).map_err(|e| format!("printing wat: {e}"))?;

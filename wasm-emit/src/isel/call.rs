@@ -5,6 +5,9 @@
 use crate::error::{Error, ErrorKind, Feature, Result};
 use crate::func::FuncLower;
 use crate::module::env::{Callee, WasmSig};
+use cranelift_offheap::analysis::Place;
+use cranelift_offheap::intrinsics::{callee_kind, CalleeKind, Intrinsic};
+use crate::module::env::heap_type;
 use crate::runtime::Helper;
 use crate::types::is_narrow;
 use cranelift_codegen::ir::{self, types, ExternalName, InstructionData, Opcode};
@@ -14,12 +17,27 @@ impl FuncLower<'_> {
     pub(super) fn call_inst(&mut self, inst: ir::Inst, op: Opcode) -> Result<bool> {
         let dfg = &self.func.dfg;
         match (op, &dfg.insts[inst]) {
+            (Opcode::Call | Opcode::ReturnCall, InstructionData::Call { func_ref, .. })
+                if matches!(callee_kind(self.func, *func_ref), CalleeKind::Intrinsic(_)) =>
+            {
+                let CalleeKind::Intrinsic(intrinsic) = callee_kind(self.func, *func_ref) else {
+                    unreachable!()
+                };
+                if op == Opcode::ReturnCall {
+                    return Err(self
+                        .error(inst, ErrorKind::Unsupported(Feature::Other("tail-calling an intrinsic")), "an intrinsic cannot be tail-called")
+                        .with_hint("call it, then return its result"));
+                }
+                self.intrinsic(inst, intrinsic);
+            }
             (Opcode::Call | Opcode::ReturnCall, InstructionData::Call { func_ref, .. }) => {
                 let func_ref = *func_ref;
                 let index = self.callee_index(inst, func_ref)?;
-                let sig = &dfg.signatures[dfg.ext_funcs[func_ref].signature];
+                let sig_ref = dfg.ext_funcs[func_ref].signature;
+                let sig = &dfg.signatures[sig_ref];
+                let wasm_sig = WasmSig::of(sig, self.analysis.sig_refs(sig_ref));
                 let expected = &self.env.type_list[self.env.func_type(index) as usize];
-                if WasmSig::of(sig) != *expected {
+                if wasm_sig != *expected {
                     return Err(self
                         .error(
                             inst,
@@ -32,7 +50,7 @@ impl FuncLower<'_> {
                     self.get(self.arg(inst, i));
                 }
                 if op == Opcode::ReturnCall {
-                    self.check_tail_results(inst, sig)?;
+                    self.check_tail_results(inst, &wasm_sig)?;
                     self.epilogue();
                     self.env.uses_tail_calls = true;
                     self.sink().return_call(index);
@@ -46,7 +64,8 @@ impl FuncLower<'_> {
                 InstructionData::CallIndirect { sig_ref, .. },
             ) => {
                 let sig = &dfg.signatures[*sig_ref];
-                let type_index = self.env.type_index(WasmSig::of(sig));
+                let wasm_sig = WasmSig::of(sig, self.analysis.sig_refs(*sig_ref));
+                let type_index = self.env.type_index(wasm_sig.clone());
                 let args = dfg.inst_args(inst).len();
                 for i in 1..args {
                     self.get(self.arg(inst, i));
@@ -58,13 +77,17 @@ impl FuncLower<'_> {
                     self.sink().i32_wrap_i64();
                 }
                 self.env.uses_table = true;
+                let table = self.env.function_table();
+                if table != 0 {
+                    self.env.uses_reference_types = true;
+                }
                 if op == Opcode::ReturnCallIndirect {
-                    self.check_tail_results(inst, sig)?;
+                    self.check_tail_results(inst, &wasm_sig)?;
                     self.epilogue();
                     self.env.uses_tail_calls = true;
-                    self.sink().return_call_indirect(0, type_index);
+                    self.sink().return_call_indirect(table, type_index);
                 } else {
-                    self.sink().call_indirect(0, type_index);
+                    self.sink().call_indirect(table, type_index);
                     self.pop_results(inst);
                 }
             }
@@ -115,9 +138,9 @@ impl FuncLower<'_> {
     }
 
     /// A tail call must return exactly what the caller returns.
-    fn check_tail_results(&self, inst: ir::Inst, callee: &ir::Signature) -> Result<()> {
-        let ours = WasmSig::of(&self.func.signature).results;
-        if WasmSig::of(callee).results == ours {
+    fn check_tail_results(&self, inst: ir::Inst, callee: &WasmSig) -> Result<()> {
+        let ours = WasmSig::of(&self.func.signature, &self.analysis.func_refs.signature).results;
+        if callee.results == ours {
             return Ok(());
         }
         Err(self
@@ -127,6 +150,57 @@ impl FuncLower<'_> {
                 "a tail call's callee must return the same types as the caller",
             )
             .with_hint("use a plain call followed by return"))
+    }
+
+    /// An intrinsic: a wasm reference or table instruction in place of the call.
+    fn intrinsic(&mut self, inst: ir::Inst, intrinsic: Intrinsic) {
+        self.env.uses_reference_types = true;
+        let args = self.func.dfg.inst_args(inst).len();
+        let table_of = |this: &Self| match this.analysis.place(this.func, this.arg(inst, 0)) {
+            Some(Place::Table { id, .. }) => this.env.table_index[&id],
+            _ => unreachable!("the off-heap verifier checked the table operand"),
+        };
+        match intrinsic {
+            Intrinsic::RefNull(r) => {
+                self.sink().ref_null(heap_type(r));
+            }
+            Intrinsic::RefIsNull(_) => {
+                self.get(self.arg(inst, 0));
+                self.sink().ref_is_null();
+            }
+            Intrinsic::RefFunc => {
+                let addr = self.arg(inst, 0);
+                let ir::ValueDef::Result(def, _) = self.func.dfg.value_def(addr) else {
+                    unreachable!("the off-heap verifier checked the operand")
+                };
+                let InstructionData::FuncAddr { func_ref, .. } = self.func.dfg.insts[def] else {
+                    unreachable!("the off-heap verifier checked the operand")
+                };
+                // The func_addr was lowered (and so resolved) before this use.
+                let callee = resolve_callee(self.func, func_ref, |k| self.env.lookup(k))
+                    .map(|c| self.env.callee(c))
+                    .unwrap_or(0);
+                self.env.ref_func(callee);
+                self.sink().ref_func(callee);
+            }
+            Intrinsic::TableGet | Intrinsic::TableSet | Intrinsic::TableSize | Intrinsic::TableGrow | Intrinsic::TableFill => {
+                let t = table_of(self);
+                for i in 1..args {
+                    self.get(self.arg(inst, i));
+                }
+                let mut s = self.sink();
+                match intrinsic {
+                    Intrinsic::TableGet => s.table_get(t),
+                    Intrinsic::TableSet => s.table_set(t),
+                    Intrinsic::TableSize => s.table_size(t),
+                    Intrinsic::TableGrow => s.table_grow(t),
+                    _ => s.table_fill(t),
+                };
+            }
+        }
+        if let Some(&result) = self.func.dfg.inst_results(inst).first() {
+            self.set(result);
+        }
     }
 
     /// The wasm function index a `FuncRef` of this function resolves to.
@@ -194,3 +268,4 @@ pub fn resolve_callee(
         }
     }
 }
+

@@ -121,8 +121,13 @@ impl FuncLower<'_> {
                 self.get(self.arg(inst, 1));
                 self.get(self.arg(inst, 2));
                 self.get_condition(self.arg(inst, 0));
-                self.sink().select();
-                self.set(self.result(inst, 0));
+                let result = self.result(inst, 0);
+                match self.val_type_of(result) {
+                    // References need the typed form of `select`.
+                    ty @ ValType::Ref(_) => self.sink().typed_select(ty),
+                    _ => self.sink().select(),
+                };
+                self.set(result);
             }
             Opcode::Bmask => {
                 let x = self.arg(inst, 0);

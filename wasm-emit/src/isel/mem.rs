@@ -5,6 +5,7 @@
 use crate::error::{ErrorKind, Result};
 use crate::func::FuncLower;
 use crate::types::val_type;
+use cranelift_offheap::analysis::Place;
 use cranelift_codegen::ir::{self, types, Endianness, InstructionData, Opcode, Type};
 use wasm_encoder::{MemArg, MemArgTarget, ValType};
 
@@ -20,6 +21,18 @@ impl FuncLower<'_> {
         let dfg = &self.func.dfg;
         let ty = dfg.ctrl_typevar(inst);
         match dfg.insts[inst] {
+            InstructionData::Load { arg, .. } if self.analysis.place(self.func, arg).is_some() => {
+                self.place_access(inst, arg, None);
+            }
+            InstructionData::Store { args, .. } if self.analysis.place(self.func, args[1]).is_some() => {
+                self.place_access(inst, args[1], Some(args[0]));
+            }
+            InstructionData::StackAddr { .. } | InstructionData::UnaryGlobalValue { .. }
+                if self.analysis.place(self.func, dfg.first_result(inst)).is_some() =>
+            {
+                // The address of an off-heap place is never materialized: its only uses
+                // are the loads and stores above (the off-heap verifier made sure).
+            }
             InstructionData::Load {
                 arg, flags, offset, ..
             } => {
@@ -113,6 +126,35 @@ impl FuncLower<'_> {
             },
         }
         Ok(true)
+    }
+
+    /// A load (`value` is `None`) or store of `value` through the off-heap place at `addr`:
+    /// `local.get`/`local.set` of a value slot, `global.get`/`global.set` of a wasm global.
+    fn place_access(&mut self, inst: ir::Inst, addr: ir::Value, value: Option<ir::Value>) {
+        let place = self.analysis.place(self.func, addr).expect("a place address");
+        if let Some(value) = value {
+            self.get(value);
+        }
+        match place {
+            Place::Slot { slot, ty } => {
+                let local = self.slot_local(slot, ty);
+                match value {
+                    Some(_) => self.sink().local_set(local),
+                    None => self.sink().local_get(local),
+                };
+            }
+            Place::Global { id, .. } => {
+                let global = self.env.global_index[&id];
+                match value {
+                    Some(_) => self.sink().global_set(global),
+                    None => self.sink().global_get(global),
+                };
+            }
+            Place::Table { .. } => unreachable!("the verifier rejects loads and stores of tables"),
+        }
+        if value.is_none() {
+            self.set(self.result(inst, 0));
+        }
     }
 
     /// Convert the pointer-typed value on top of the stack to integer type `ty`. Stack

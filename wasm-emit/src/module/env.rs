@@ -1,14 +1,44 @@
 //! The module-wide index spaces that function lowering draws from: function types,
-//! functions (imports, then definitions, then runtime helpers), the function table, globals,
-//! and the wasm features the module ends up needing.
+//! functions (imports, then definitions, then runtime helpers), tables (the extension's
+//! tables, then the function table), globals (the extension's wasm globals, then the
+//! backend's own such as `__stack_pointer`), and the wasm features the module needs.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::runtime::Helper;
 use crate::target::Target;
 use crate::types::val_type;
 use cranelift_codegen::ir;
+use cranelift_offheap::{GlobalId, ModuleDecls, RefType, SigRefs, TableId, WasmType};
 use std::collections::HashMap;
 use wasm_encoder::ValType;
+
+/// The wasm value type of a reference type.
+pub fn ref_val_type(r: RefType) -> ValType {
+    ValType::Ref(match r {
+        RefType::Extern => wasm_encoder::RefType::EXTERNREF,
+        RefType::Func => wasm_encoder::RefType::FUNCREF,
+    })
+}
+
+/// The heap type of a reference type.
+pub fn heap_type(r: RefType) -> wasm_encoder::HeapType {
+    wasm_encoder::HeapType::Abstract {
+        shared: false,
+        ty: match r {
+            RefType::Extern => wasm_encoder::AbstractHeapType::Extern,
+            RefType::Func => wasm_encoder::AbstractHeapType::Func,
+        },
+    }
+}
+
+/// The wasm value type of an extension type.
+pub fn wasm_val_type(t: WasmType) -> ValType {
+    match t.ref_type() {
+        Some(r) => ref_val_type(r),
+        None if t == WasmType::V128 => ValType::V128,
+        None => val_type(t.clif()),
+    }
+}
 
 /// A function signature in wasm terms.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -20,12 +50,18 @@ pub struct WasmSig {
 }
 
 impl WasmSig {
-    /// The wasm signature of a CLIF signature.
-    pub fn of(sig: &ir::Signature) -> WasmSig {
+    /// The wasm signature of a CLIF signature whose entries `refs` marks as references.
+    pub fn of(sig: &ir::Signature, refs: &SigRefs) -> WasmSig {
+        let ty = |p: &ir::AbiParam, r: Option<RefType>| r.map_or(val_type(p.value_type), ref_val_type);
         WasmSig {
-            params: sig.params.iter().map(|p| val_type(p.value_type)).collect(),
-            results: sig.returns.iter().map(|p| val_type(p.value_type)).collect(),
+            params: sig.params.iter().enumerate().map(|(i, p)| ty(p, refs.param(i))).collect(),
+            results: sig.returns.iter().enumerate().map(|(i, p)| ty(p, refs.ret(i))).collect(),
         }
+    }
+
+    /// Whether any entry is a reference.
+    pub fn has_refs(&self) -> bool {
+        self.params.iter().chain(&self.results).any(|t| matches!(t, ValType::Ref(_)))
     }
 }
 
@@ -40,14 +76,14 @@ pub struct FuncImport {
     pub type_index: u32,
 }
 
-/// A defined global.
+/// A global the backend defines for itself (`__stack_pointer`, the pinned register).
 #[derive(Clone, Debug)]
 pub struct GlobalDef {
     /// Name for the name section.
     pub name: String,
     /// Value type.
     pub ty: ValType,
-    /// Initial value (integers only, for now).
+    /// Initial value.
     pub init: i64,
 }
 
@@ -79,8 +115,18 @@ pub struct ModuleEnv {
     /// Function indices in the table; slot 0 stays null so a null function pointer traps.
     pub table: Vec<u32>,
     table_slot: HashMap<u32, u32>,
-    /// Defined globals, in index order.
+    /// The extension's declarations (globals, tables, reference-typed signatures).
+    pub decls: ModuleDecls,
+    /// Wasm global index of each declared global (imports first).
+    pub global_index: HashMap<GlobalId, u32>,
+    /// Wasm table index of each declared table (imports first).
+    pub table_index: HashMap<TableId, u32>,
+    /// The backend's own globals, in index order after the declared ones.
     pub globals: Vec<GlobalDef>,
+    /// Functions referenced by `ref.func` (declared in an elem segment).
+    pub ref_funcs: Vec<u32>,
+    /// Whether the module uses reference types (refs, several tables, ...).
+    pub uses_reference_types: bool,
     stack_pointer: Option<u32>,
     pinned_reg: Option<u32>,
     /// Whether any function touches linear memory.
@@ -94,9 +140,28 @@ pub struct ModuleEnv {
 }
 
 impl ModuleEnv {
-    /// An empty environment for `target`.
-    pub fn new(target: Target, stack_top: u64) -> ModuleEnv {
+    /// An environment for `target` with the extension's declarations `decls`.
+    pub fn new(target: Target, stack_top: u64, decls: &ModuleDecls) -> ModuleEnv {
+        let mut global_index = HashMap::new();
+        let imported = decls.globals.iter().filter(|(_, g)| g.import.is_some());
+        let defined = decls.globals.iter().filter(|(_, g)| g.import.is_none());
+        for (i, (id, _)) in imported.chain(defined).enumerate() {
+            global_index.insert(id, i as u32);
+        }
+        let mut table_index = HashMap::new();
+        let imported = decls.tables.iter().filter(|(_, t)| t.import.is_some());
+        let defined = decls.tables.iter().filter(|(_, t)| t.import.is_none());
+        for (i, (id, _)) in imported.chain(defined).enumerate() {
+            table_index.insert(id, i as u32);
+        }
+        let uses_reference_types = !decls.tables.is_empty()
+            || decls.globals.values().any(|g| g.ty.ref_type().is_some());
         ModuleEnv {
+            decls: decls.clone(),
+            global_index,
+            table_index,
+            ref_funcs: Vec::new(),
+            uses_reference_types,
             target,
             types: HashMap::new(),
             type_list: Vec::new(),
@@ -121,6 +186,9 @@ impl ModuleEnv {
     pub fn type_index(&mut self, sig: WasmSig) -> u32 {
         if let Some(&index) = self.types.get(&sig) {
             return index;
+        }
+        if sig.has_refs() {
+            self.uses_reference_types = true;
         }
         let index = self.type_list.len() as u32;
         self.type_list.push(sig.clone());
@@ -213,8 +281,26 @@ impl ModuleEnv {
         slot
     }
 
+    /// The wasm index of the function table (after the declared tables).
+    pub fn function_table(&self) -> u32 {
+        self.decls.tables.len() as u32
+    }
+
+    /// Index of the next backend-owned global.
+    fn next_global(&self) -> u32 {
+        (self.decls.globals.len() + self.globals.len()) as u32
+    }
+
+    /// Declare `index` as a `ref.func` target.
+    pub fn ref_func(&mut self, index: u32) {
+        self.uses_reference_types = true;
+        if !self.ref_funcs.contains(&index) {
+            self.ref_funcs.push(index);
+        }
+    }
+
     fn pointer_global(&mut self, name: &str) -> u32 {
-        let index = self.globals.len() as u32;
+        let index = self.next_global();
         let ty = val_type(self.target.pointer_type());
         self.globals.push(GlobalDef {
             name: name.to_string(),
@@ -231,7 +317,7 @@ impl ModuleEnv {
             return index;
         }
         let index = self.pointer_global("__stack_pointer");
-        self.globals[index as usize].init = self.stack_top as i64;
+        self.globals.last_mut().expect("just pushed").init = self.stack_top as i64;
         self.stack_pointer = Some(index);
         index
     }
@@ -241,7 +327,7 @@ impl ModuleEnv {
         if let Some(index) = self.pinned_reg {
             return index;
         }
-        let index = self.globals.len() as u32;
+        let index = self.next_global();
         self.globals.push(GlobalDef {
             name: "__pinned_reg".to_string(),
             ty,

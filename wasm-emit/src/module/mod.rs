@@ -5,12 +5,13 @@ pub mod env;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::func::LoweredFunction;
-use env::ModuleEnv;
+use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};
+use env::{heap_type, wasm_val_type, ModuleEnv};
 use wasm_encoder::{
-    CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind, ExportSection,
-    FunctionSection, GlobalSection, GlobalType, ImportSection, IndirectNameMap, MemorySection,
-    MemoryType, Module, NameMap, NameSection, RefType, TableSection, TableType, TypeSection,
-    ValType,
+    CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind,
+    ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection,
+    IndirectNameMap, MemorySection, MemoryType, Module, NameMap, NameSection, RefType,
+    TableSection, TableType, TypeSection, ValType,
 };
 use wasmparser::WasmFeatures;
 
@@ -38,7 +39,45 @@ pub fn features(env: &ModuleEnv) -> WasmFeatures {
     if env.uses_tail_calls {
         features |= WasmFeatures::TAIL_CALL;
     }
+    if env.uses_reference_types {
+        features |= WasmFeatures::REFERENCE_TYPES;
+    }
+    if env.decls.globals.values().any(|g| g.ty == cranelift_offheap::WasmType::V128) {
+        features |= WasmFeatures::SIMD;
+    }
     features
+}
+
+fn global_type(g: &GlobalDecl) -> GlobalType {
+    GlobalType {
+        val_type: wasm_val_type(g.ty),
+        mutable: g.mutable,
+        shared: false,
+    }
+}
+
+fn table_type(t: &TableDecl) -> TableType {
+    TableType {
+        element_type: RefType {
+            nullable: true,
+            heap_type: heap_type(t.elem),
+        },
+        table64: false,
+        minimum: t.min,
+        maximum: t.max,
+        shared: false,
+    }
+}
+
+fn init_expr(g: &GlobalDecl) -> ConstExpr {
+    match g.init.unwrap_or(ConstValue::zero(g.ty)) {
+        _ if g.ty == cranelift_offheap::WasmType::V128 => ConstExpr::v128_const(0),
+        ConstValue::I32(v) => ConstExpr::i32_const(v),
+        ConstValue::I64(v) => ConstExpr::i64_const(v),
+        ConstValue::F32(b) => ConstExpr::f32_const(wasm_encoder::Ieee32::new(b)),
+        ConstValue::F64(b) => ConstExpr::f64_const(wasm_encoder::Ieee64::new(b)),
+        ConstValue::Null => ConstExpr::ref_null(heap_type(g.ty.ref_type().unwrap_or(OffHeapRef::Extern))),
+    }
 }
 
 /// Encode the module. `functions` holds the defined functions and then the helpers, in
@@ -54,15 +93,20 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
     }
     module.section(&types);
 
-    if !env.imports.is_empty() {
-        let mut imports = ImportSection::new();
-        for import in &env.imports {
-            imports.import(
-                &import.module,
-                &import.name,
-                EntityType::Function(import.type_index),
-            );
-        }
+    let decls = &env.decls;
+    let imported_globals = decls.globals.values().filter_map(|g| g.import.as_ref().map(|i| (i, g)));
+    let imported_tables = decls.tables.values().filter_map(|t| t.import.as_ref().map(|i| (i, t)));
+    let mut imports = ImportSection::new();
+    for import in &env.imports {
+        imports.import(&import.module, &import.name, EntityType::Function(import.type_index));
+    }
+    for (i, g) in imported_globals {
+        imports.import(&i.module, &i.name, EntityType::Global(global_type(g)));
+    }
+    for (i, t) in imported_tables {
+        imports.import(&i.module, &i.name, EntityType::Table(table_type(t)));
+    }
+    if !imports.is_empty() {
         module.section(&imports);
     }
 
@@ -73,9 +117,12 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
     }
     module.section(&funcs);
 
+    let mut tables = TableSection::new();
+    for t in decls.tables.values().filter(|t| t.import.is_none()) {
+        tables.table(table_type(t));
+    }
     if env.uses_table || !env.table.is_empty() {
         let size = env.table.len() as u64 + 1;
-        let mut tables = TableSection::new();
         tables.table(TableType {
             element_type: RefType::FUNCREF,
             table64: false,
@@ -83,6 +130,8 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
             maximum: Some(size),
             shared: false,
         });
+    }
+    if !tables.is_empty() {
         module.section(&tables);
     }
 
@@ -98,8 +147,11 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
         module.section(&memories);
     }
 
-    if !env.globals.is_empty() {
-        let mut globals = GlobalSection::new();
+    let mut globals = GlobalSection::new();
+    for g in decls.globals.values().filter(|g| g.import.is_none()) {
+        globals.global(global_type(g), &init_expr(g));
+    }
+    {
         for global in &env.globals {
             let init = match global.ty {
                 ValType::I64 => ConstExpr::i64_const(global.init),
@@ -114,6 +166,8 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
                 &init,
             );
         }
+    }
+    if !globals.is_empty() {
         module.section(&globals);
     }
 
@@ -126,15 +180,31 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
     if env.uses_memory {
         exports.export("memory", ExportKind::Memory, 0);
     }
+    for (id, g) in decls.globals.iter() {
+        if let Some(name) = &g.export {
+            exports.export(name, ExportKind::Global, env.global_index[&id]);
+        }
+    }
+    for (id, t) in decls.tables.iter() {
+        if let Some(name) = &t.export {
+            exports.export(name, ExportKind::Table, env.table_index[&id]);
+        }
+    }
     module.section(&exports);
 
+    let mut elements = ElementSection::new();
     if !env.table.is_empty() {
-        let mut elements = ElementSection::new();
+        let table = env.function_table();
         elements.active(
-            None,
+            (table != 0).then_some(table),
             &ConstExpr::i32_const(1),
             Elements::Functions(env.table.as_slice().into()),
         );
+    }
+    if !env.ref_funcs.is_empty() {
+        elements.declared(Elements::Functions(env.ref_funcs.as_slice().into()));
+    }
+    if !elements.is_empty() {
         module.section(&elements);
     }
 
@@ -167,8 +237,19 @@ fn names(env: &ModuleEnv, functions: &[DefinedFunction]) -> NameSection {
         local_names.append(index, &map);
     }
     let mut global_names = NameMap::new();
+    let mut declared: Vec<(u32, &str)> = env
+        .decls
+        .globals
+        .iter()
+        .map(|(id, g)| (env.global_index[&id], g.name.as_str()))
+        .collect();
+    declared.sort();
+    for (i, name) in declared {
+        global_names.append(i, name);
+    }
+    let first_own = env.decls.globals.len();
     for (i, g) in env.globals.iter().enumerate() {
-        global_names.append(i as u32, &g.name);
+        global_names.append((first_own + i) as u32, &g.name);
     }
     let mut section = NameSection::new();
     section.functions(&func_names);

@@ -11,7 +11,8 @@
 mod exec;
 
 use crate::error::{ErrorKind, Feature};
-use crate::{check, compile, Options, Target};
+use crate::{check, compile_module, Options, Target};
+use cranelift_offheap::ModuleDecls;
 use cranelift_codegen::ir;
 use cranelift_reader::{parse_run_command, parse_test, ParseOptions, RunCommand};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -101,6 +102,11 @@ pub fn run_file(exec: &Executor, text: &str, target: &Target) -> FileReport {
     }
     let stripped = crate::text::strip_isa_lines(text);
     let mut report = FileReport::default();
+    let mut desugared = match cranelift_offheap::text::desugar(&stripped) {
+        Ok(d) => d,
+        Err(e) => return FileReport::all_failed(text, &format!("{e}")),
+    };
+    let stripped = std::mem::take(&mut desugared.text);
     let test = match parse_test(&stripped, ParseOptions::default()) {
         Ok(test) => test,
         Err(e) => {
@@ -133,7 +139,8 @@ pub fn run_file(exec: &Executor, text: &str, target: &Target) -> FileReport {
         ..Options::default()
     };
     let funcs: Vec<&ir::Function> = test.functions.iter().map(|(f, _)| f).collect();
-    let (excluded, bytes) = compile_supported(&funcs, &options);
+    desugared.resolve(&funcs);
+    let (excluded, bytes) = compile_supported(&funcs, &desugared.decls, &options);
     let module = bytes.map(|bytes| exec.load(&bytes));
 
     for (i, func) in funcs.iter().enumerate() {
@@ -166,11 +173,12 @@ pub fn run_file(exec: &Executor, text: &str, target: &Target) -> FileReport {
 /// (by index) and the module of the rest, or the error that stopped it.
 fn compile_supported(
     funcs: &[&ir::Function],
+    decls: &ModuleDecls,
     options: &Options,
 ) -> (HashMap<usize, Status>, Result<Vec<u8>, String>) {
     let mut excluded: HashMap<usize, Status> = HashMap::new();
     for (i, func) in funcs.iter().enumerate() {
-        if let Err(e) = check(func, options) {
+        if let Err(e) = check(func, decls, options) {
             excluded.insert(i, status_of(&e));
         }
     }
@@ -209,7 +217,7 @@ fn compile_supported(
             .filter(|(i, _)| !excluded.contains_key(i))
             .map(|(_, f)| (*f).clone())
             .collect();
-        match compile(&included, options) {
+        match compile_module(&included, decls, options) {
             Ok(bytes) => return (excluded, Ok(bytes)),
             Err(e) => {
                 // Exclude the function the error names and try again without it.

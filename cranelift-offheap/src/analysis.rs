@@ -1,0 +1,205 @@
+//! Which values are addresses of off-heap places, and which values are references.
+//!
+//! Both facts are derived from the function and the module declarations every time they
+//! are needed, never stored per `Value` (Cranelift's passes rename values):
+//!
+//! - a *place address* is the result of `stack_addr` of a value slot or of `symbol_value`
+//!   of an off-heap global or table;
+//! - a *reference* comes from a reference-typed entry-block parameter, call result
+//!   (by the signature side table in [`ModuleDecls`]), load from a reference-typed place,
+//!   `select` between references, or block parameter that receives a reference.
+
+use crate::decls::{FuncRefs, GlobalId, ModuleDecls, OffHeapSymbol, SigRefs, TableId};
+use crate::slots::value_slot_type;
+use crate::types::{RefType, WasmType};
+use cranelift_codegen::ir::{self, InstructionData, Opcode, StackSlot, Value};
+use cranelift_entity::SecondaryMap;
+
+/// An off-heap place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A value slot (a wasm local).
+    Slot {
+        /// The slot.
+        slot: StackSlot,
+        /// Its type.
+        ty: WasmType,
+    },
+    /// A wasm global.
+    Global {
+        /// The global.
+        id: GlobalId,
+        /// Its type.
+        ty: WasmType,
+        /// Whether it may be stored to.
+        mutable: bool,
+    },
+    /// A table (usable only as the table operand of table intrinsics).
+    Table {
+        /// The table.
+        id: TableId,
+        /// Its element type.
+        elem: RefType,
+    },
+}
+
+impl Place {
+    /// The type of a slot or global (tables hold no single value).
+    pub fn value_type(self) -> Option<WasmType> {
+        match self {
+            Place::Slot { ty, .. } | Place::Global { ty, .. } => Some(ty),
+            Place::Table { .. } => None,
+        }
+    }
+
+    /// What to call it in messages.
+    pub fn describe(self, func: &ir::Function, decls: &ModuleDecls) -> String {
+        match self {
+            Place::Slot { slot, ty } => format!("value slot {slot} ({ty})"),
+            Place::Global { id, ty, .. } => format!("wasm global %{} ({ty})", decls.globals[id].name),
+            Place::Table { id, .. } => {
+                let _ = func;
+                format!("table %{}", decls.tables[id].name)
+            }
+        }
+    }
+}
+
+/// The facts about one function.
+pub struct Analysis {
+    /// The place each place-address value points at.
+    pub places: SecondaryMap<Value, Option<Place>>,
+    /// The reference type of each reference value.
+    pub refs: SecondaryMap<Value, Option<RefType>>,
+    /// The function's signature side table (empty if none was declared).
+    pub func_refs: FuncRefs,
+}
+
+static PLAIN: std::sync::OnceLock<SigRefs> = std::sync::OnceLock::new();
+
+impl Analysis {
+    /// Analyze `func` against `decls`.
+    pub fn compute(func: &ir::Function, decls: &ModuleDecls) -> Analysis {
+        let mut a = Analysis {
+            places: SecondaryMap::new(),
+            refs: SecondaryMap::new(),
+            func_refs: decls.func_refs(&func.name.to_string()).cloned().unwrap_or_default(),
+        };
+        a.find_places(func, decls);
+        a.infer_refs(func);
+        a
+    }
+
+    /// The reference types of signature `sig` of this function.
+    pub fn sig_refs(&self, sig: ir::SigRef) -> &SigRefs {
+        self.func_refs
+            .sig(sig)
+            .unwrap_or_else(|| PLAIN.get_or_init(SigRefs::default))
+    }
+
+    /// The place `value` addresses, if any.
+    pub fn place(&self, func: &ir::Function, value: Value) -> Option<Place> {
+        self.places[func.dfg.resolve_aliases(value)]
+    }
+
+    /// The reference type of `value`, if it is a reference.
+    pub fn ref_type(&self, func: &ir::Function, value: Value) -> Option<RefType> {
+        self.refs[func.dfg.resolve_aliases(value)]
+    }
+
+    fn find_places(&mut self, func: &ir::Function, decls: &ModuleDecls) {
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                let place = match func.dfg.insts[inst] {
+                    InstructionData::StackAddr { stack_slot, .. } => {
+                        value_slot_type(func, stack_slot).map(|ty| Place::Slot { slot: stack_slot, ty })
+                    }
+                    InstructionData::UnaryGlobalValue {
+                        opcode: Opcode::SymbolValue,
+                        global_value,
+                    } => place_of_symbol(func, decls, global_value),
+                    _ => None,
+                };
+                if let Some(place) = place {
+                    self.places[func.dfg.first_result(inst)] = Some(place);
+                }
+            }
+        }
+    }
+
+    fn infer_refs(&mut self, func: &ir::Function) {
+        let dfg = &func.dfg;
+        if let Some(entry) = func.layout.entry_block() {
+            for (i, &param) in dfg.block_params(entry).iter().enumerate() {
+                self.refs[param] = self.func_refs.signature.param(i);
+            }
+        }
+        // Sources that do not depend on other values.
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                let results = dfg.inst_results(inst);
+                match dfg.insts[inst] {
+                    InstructionData::Call { func_ref, .. } => {
+                        let sig = dfg.ext_funcs[func_ref].signature;
+                        for (i, &r) in results.iter().enumerate() {
+                            self.refs[r] = self.sig_refs(sig).ret(i);
+                        }
+                    }
+                    InstructionData::CallIndirect { sig_ref, .. } => {
+                        for (i, &r) in results.iter().enumerate() {
+                            self.refs[r] = self.sig_refs(sig_ref).ret(i);
+                        }
+                    }
+                    InstructionData::Load { opcode: Opcode::Load, arg, .. } => {
+                        let place = self.place(func, arg);
+                        self.refs[results[0]] = place.and_then(Place::value_type).and_then(WasmType::ref_type);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Block parameters and selects, to a fixpoint.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for block in func.layout.blocks() {
+                for inst in func.layout.block_insts(block) {
+                    let data = &dfg.insts[inst];
+                    if matches!(data.opcode(), Opcode::Select | Opcode::SelectSpectreGuard) {
+                        let args = dfg.inst_args(inst);
+                        let (x, y) = (self.ref_type(func, args[1]), self.ref_type(func, args[2]));
+                        let r = dfg.first_result(inst);
+                        if self.refs[r].is_none() && x.is_some() && x == y {
+                            self.refs[r] = x;
+                            changed = true;
+                        }
+                    }
+                    for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
+                        let params = dfg.block_params(call.block(&dfg.value_lists));
+                        for (arg, &param) in call.args(&dfg.value_lists).zip(params) {
+                            let Some(arg) = arg.as_value() else { continue };
+                            if self.refs[param].is_none() {
+                                if let Some(r) = self.ref_type(func, arg) {
+                                    self.refs[param] = Some(r);
+                                    changed = true;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The place a `symbol_value` of `gv` addresses, if `gv` is a declared off-heap symbol.
+pub fn place_of_symbol(func: &ir::Function, decls: &ModuleDecls, gv: ir::GlobalValue) -> Option<Place> {
+    match decls.off_heap(func, gv)? {
+        OffHeapSymbol::Global(id) => decls.globals.get(id).map(|g| Place::Global {
+            id,
+            ty: g.ty,
+            mutable: g.mutable,
+        }),
+        OffHeapSymbol::Table(id) => decls.tables.get(id).map(|t| Place::Table { id, elem: t.elem }),
+    }
+}

@@ -55,7 +55,9 @@ pub fn runtests() -> Workload {
             for (i, mut f) in file.functions.into_iter().enumerate() {
                 // Unique names, so all functions fit in one module; keep only lowerable ones.
                 f.name = ir::UserFuncName::testcase(format!("f{}_{i}", functions.len()));
-                if wasm_emit::check(&f, &Default::default(), &wasm_emit::Options::default()).is_ok() && no_calls(&f) {
+                if wasm_emit::check(&f, &Default::default(), &wasm_emit::Options::default()).is_ok()
+                    && no_calls(&f)
+                {
                     functions.push(f);
                 }
             }

@@ -56,7 +56,9 @@ impl Place {
     pub fn describe(self, func: &ir::Function, decls: &ModuleDecls) -> String {
         match self {
             Place::Slot { slot, ty } => format!("value slot {slot} ({ty})"),
-            Place::Global { id, ty, .. } => format!("wasm global %{} ({ty})", decls.globals[id].name),
+            Place::Global { id, ty, .. } => {
+                format!("wasm global %{} ({ty})", decls.globals[id].name)
+            }
             Place::Table { id, .. } => {
                 let _ = func;
                 format!("table %{}", decls.tables[id].name)
@@ -83,7 +85,10 @@ impl Analysis {
         let mut a = Analysis {
             places: SecondaryMap::new(),
             refs: SecondaryMap::new(),
-            func_refs: decls.func_refs(&func.name.to_string()).cloned().unwrap_or_default(),
+            func_refs: decls
+                .func_refs(&func.name.to_string())
+                .cloned()
+                .unwrap_or_default(),
         };
         a.find_places(func, decls);
         a.infer_refs(func);
@@ -112,7 +117,10 @@ impl Analysis {
             for inst in func.layout.block_insts(block) {
                 let place = match func.dfg.insts[inst] {
                     InstructionData::StackAddr { stack_slot, .. } => {
-                        value_slot_type(func, stack_slot).map(|ty| Place::Slot { slot: stack_slot, ty })
+                        value_slot_type(func, stack_slot).map(|ty| Place::Slot {
+                            slot: stack_slot,
+                            ty,
+                        })
                     }
                     InstructionData::UnaryGlobalValue {
                         opcode: Opcode::SymbolValue,
@@ -150,9 +158,15 @@ impl Analysis {
                             self.refs[r] = self.sig_refs(sig_ref).ret(i);
                         }
                     }
-                    InstructionData::Load { opcode: Opcode::Load, arg, .. } => {
+                    InstructionData::Load {
+                        opcode: Opcode::Load,
+                        arg,
+                        ..
+                    } => {
                         let place = self.place(func, arg);
-                        self.refs[results[0]] = place.and_then(Place::value_type).and_then(WasmType::ref_type);
+                        self.refs[results[0]] = place
+                            .and_then(Place::value_type)
+                            .and_then(WasmType::ref_type);
                     }
                     _ => {}
                 }
@@ -193,13 +207,20 @@ impl Analysis {
 }
 
 /// The place a `symbol_value` of `gv` addresses, if `gv` is a declared off-heap symbol.
-pub fn place_of_symbol(func: &ir::Function, decls: &ModuleDecls, gv: ir::GlobalValue) -> Option<Place> {
+pub fn place_of_symbol(
+    func: &ir::Function,
+    decls: &ModuleDecls,
+    gv: ir::GlobalValue,
+) -> Option<Place> {
     match decls.off_heap(func, gv)? {
         OffHeapSymbol::Global(id) => decls.globals.get(id).map(|g| Place::Global {
             id,
             ty: g.ty,
             mutable: g.mutable,
         }),
-        OffHeapSymbol::Table(id) => decls.tables.get(id).map(|t| Place::Table { id, elem: t.elem }),
+        OffHeapSymbol::Table(id) => decls
+            .tables
+            .get(id)
+            .map(|t| Place::Table { id, elem: t.elem }),
     }
 }

@@ -25,7 +25,12 @@ pub fn clif_signature(params: &[WasmType], returns: &[WasmType], call_conv: Call
 
 /// Set `func`'s own signature, recording its reference types in `decls`. Set the
 /// function's name first: the side table is kept by name.
-pub fn set_signature(decls: &mut ModuleDecls, func: &mut ir::Function, params: &[WasmType], returns: &[WasmType]) {
+pub fn set_signature(
+    decls: &mut ModuleDecls,
+    func: &mut ir::Function,
+    params: &[WasmType],
+    returns: &[WasmType],
+) {
     func.signature = clif_signature(params, returns, func.signature.call_conv);
     decls.func_refs_mut(&func.name.to_string()).signature = SigRefs::of(params, returns);
 }
@@ -41,7 +46,10 @@ pub fn import_signature(
     let sig = func.import_signature(clif_signature(params, returns, call_conv));
     let refs = SigRefs::of(params, returns);
     if !refs.is_plain() {
-        decls.func_refs_mut(&func.name.to_string()).sigs.insert(sig, refs);
+        decls
+            .func_refs_mut(&func.name.to_string())
+            .sigs
+            .insert(sig, refs);
     }
     sig
 }
@@ -67,7 +75,13 @@ pub fn import_function(
 /// The callee for intrinsic `i` in `func` (declared on first use). `elem` is the element
 /// type of the table for table intrinsics; `int` the type of table handles and
 /// `func_addr`s.
-pub fn intrinsic(decls: &mut ModuleDecls, func: &mut ir::Function, i: Intrinsic, elem: Option<RefType>, int: Type) -> FuncRef {
+pub fn intrinsic(
+    decls: &mut ModuleDecls,
+    func: &mut ir::Function,
+    i: Intrinsic,
+    elem: Option<RefType>,
+    int: Type,
+) -> FuncRef {
     let (params, results) = i.operands();
     let resolve = |o: &Operand| match o {
         Operand::Is(t) => *t,
@@ -94,13 +108,23 @@ pub fn intrinsic(decls: &mut ModuleDecls, func: &mut ir::Function, i: Intrinsic,
 }
 
 /// The pointer-sized integer type `builder`'s target uses for handles and addresses.
-fn table_handle(decls: &ModuleDecls, builder: &mut FunctionBuilder, table: TableId, int: Type) -> Value {
+fn table_handle(
+    decls: &ModuleDecls,
+    builder: &mut FunctionBuilder,
+    table: TableId,
+    int: Type,
+) -> Value {
     let gv = decls.reference_table(builder.func, table);
     builder.ins().symbol_value(int, gv)
 }
 
 /// `global.get`: load wasm global `id` (through `symbol_value.int` and a plain load).
-pub fn global_get(decls: &ModuleDecls, builder: &mut FunctionBuilder, id: GlobalId, int: Type) -> Value {
+pub fn global_get(
+    decls: &ModuleDecls,
+    builder: &mut FunctionBuilder,
+    id: GlobalId,
+    int: Type,
+) -> Value {
     let ty = decls.globals[id].ty.clif();
     let gv = decls.reference_global(builder.func, id);
     let addr = builder.ins().symbol_value(int, gv);
@@ -108,13 +132,26 @@ pub fn global_get(decls: &ModuleDecls, builder: &mut FunctionBuilder, id: Global
 }
 
 /// `global.set`: store `value` into wasm global `id`.
-pub fn global_set(decls: &ModuleDecls, builder: &mut FunctionBuilder, id: GlobalId, value: Value, int: Type) {
+pub fn global_set(
+    decls: &ModuleDecls,
+    builder: &mut FunctionBuilder,
+    id: GlobalId,
+    value: Value,
+    int: Type,
+) {
     let gv = decls.reference_global(builder.func, id);
     let addr = builder.ins().symbol_value(int, gv);
     builder.ins().store(MemFlagsData::trusted(), value, addr, 0);
 }
 
-fn call(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, i: Intrinsic, elem: Option<RefType>, int: Type, args: &[Value]) -> Option<Value> {
+fn call(
+    decls: &mut ModuleDecls,
+    builder: &mut FunctionBuilder,
+    i: Intrinsic,
+    elem: Option<RefType>,
+    int: Type,
+    args: &[Value],
+) -> Option<Value> {
     let callee = intrinsic(decls, builder.func, i, elem, int);
     let inst = builder.ins().call(callee, args);
     builder.inst_results(inst).first().copied()
@@ -122,51 +159,141 @@ fn call(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, i: Intrinsic, el
 
 /// `ref.null` of `r`.
 pub fn ref_null(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, r: RefType) -> Value {
-    call(decls, builder, Intrinsic::RefNull(r), None, ir::types::I32, &[]).expect("ref.null has a result")
+    call(
+        decls,
+        builder,
+        Intrinsic::RefNull(r),
+        None,
+        ir::types::I32,
+        &[],
+    )
+    .expect("ref.null has a result")
 }
 
 /// `ref.is_null` of the reference `value` of type `r` (an i32 0 or 1).
-pub fn ref_is_null(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, r: RefType, value: Value) -> Value {
-    call(decls, builder, Intrinsic::RefIsNull(r), None, ir::types::I32, &[value]).expect("ref.is_null has a result")
+pub fn ref_is_null(
+    decls: &mut ModuleDecls,
+    builder: &mut FunctionBuilder,
+    r: RefType,
+    value: Value,
+) -> Value {
+    call(
+        decls,
+        builder,
+        Intrinsic::RefIsNull(r),
+        None,
+        ir::types::I32,
+        &[value],
+    )
+    .expect("ref.is_null has a result")
 }
 
 /// `ref.func` of the callee `callee` (a `funcref`).
-pub fn ref_func(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, callee: FuncRef, int: Type) -> Value {
+pub fn ref_func(
+    decls: &mut ModuleDecls,
+    builder: &mut FunctionBuilder,
+    callee: FuncRef,
+    int: Type,
+) -> Value {
     let addr = builder.ins().func_addr(int, callee);
     call(decls, builder, Intrinsic::RefFunc, None, int, &[addr]).expect("ref.func has a result")
 }
 
 /// `table.get` from `table` at `index` (i32).
-pub fn table_get(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, table: TableId, index: Value, int: Type) -> Value {
+pub fn table_get(
+    decls: &mut ModuleDecls,
+    builder: &mut FunctionBuilder,
+    table: TableId,
+    index: Value,
+    int: Type,
+) -> Value {
     let elem = decls.tables[table].elem;
     let t = table_handle(decls, builder, table, int);
-    call(decls, builder, Intrinsic::TableGet, Some(elem), int, &[t, index]).expect("table.get has a result")
+    call(
+        decls,
+        builder,
+        Intrinsic::TableGet,
+        Some(elem),
+        int,
+        &[t, index],
+    )
+    .expect("table.get has a result")
 }
 
 /// `table.set` of `value` into `table` at `index`.
-pub fn table_set(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, table: TableId, index: Value, value: Value, int: Type) {
+pub fn table_set(
+    decls: &mut ModuleDecls,
+    builder: &mut FunctionBuilder,
+    table: TableId,
+    index: Value,
+    value: Value,
+    int: Type,
+) {
     let elem = decls.tables[table].elem;
     let t = table_handle(decls, builder, table, int);
-    call(decls, builder, Intrinsic::TableSet, Some(elem), int, &[t, index, value]);
+    call(
+        decls,
+        builder,
+        Intrinsic::TableSet,
+        Some(elem),
+        int,
+        &[t, index, value],
+    );
 }
 
 /// `table.size` of `table` (i32).
-pub fn table_size(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, table: TableId, int: Type) -> Value {
+pub fn table_size(
+    decls: &mut ModuleDecls,
+    builder: &mut FunctionBuilder,
+    table: TableId,
+    int: Type,
+) -> Value {
     let elem = decls.tables[table].elem;
     let t = table_handle(decls, builder, table, int);
-    call(decls, builder, Intrinsic::TableSize, Some(elem), int, &[t]).expect("table.size has a result")
+    call(decls, builder, Intrinsic::TableSize, Some(elem), int, &[t])
+        .expect("table.size has a result")
 }
 
 /// `table.grow` of `table` by `delta` entries set to `init`; the old size or -1.
-pub fn table_grow(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, table: TableId, init: Value, delta: Value, int: Type) -> Value {
+pub fn table_grow(
+    decls: &mut ModuleDecls,
+    builder: &mut FunctionBuilder,
+    table: TableId,
+    init: Value,
+    delta: Value,
+    int: Type,
+) -> Value {
     let elem = decls.tables[table].elem;
     let t = table_handle(decls, builder, table, int);
-    call(decls, builder, Intrinsic::TableGrow, Some(elem), int, &[t, init, delta]).expect("table.grow has a result")
+    call(
+        decls,
+        builder,
+        Intrinsic::TableGrow,
+        Some(elem),
+        int,
+        &[t, init, delta],
+    )
+    .expect("table.grow has a result")
 }
 
 /// `table.fill` of `count` entries of `table` from `start` with `value`.
-pub fn table_fill(decls: &mut ModuleDecls, builder: &mut FunctionBuilder, table: TableId, start: Value, value: Value, count: Value, int: Type) {
+pub fn table_fill(
+    decls: &mut ModuleDecls,
+    builder: &mut FunctionBuilder,
+    table: TableId,
+    start: Value,
+    value: Value,
+    count: Value,
+    int: Type,
+) {
     let elem = decls.tables[table].elem;
     let t = table_handle(decls, builder, table, int);
-    call(decls, builder, Intrinsic::TableFill, Some(elem), int, &[t, start, value, count]);
+    call(
+        decls,
+        builder,
+        Intrinsic::TableFill,
+        Some(elem),
+        int,
+        &[t, start, value, count],
+    );
 }

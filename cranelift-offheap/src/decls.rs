@@ -8,8 +8,7 @@
 
 use crate::types::{RefType, WasmType};
 use cranelift_codegen::ir::{
-    self, immediates::Imm64, ExternalName, GlobalValue, GlobalValueData, SigRef,
-    UserExternalName,
+    self, immediates::Imm64, ExternalName, GlobalValue, GlobalValueData, SigRef, UserExternalName,
 };
 use cranelift_entity::{entity_impl, PrimaryMap};
 use std::collections::{BTreeMap, HashMap};
@@ -185,11 +184,17 @@ impl ModuleDecls {
             return Err(format!("global %{} is declared twice", decl.name));
         }
         if decl.import.is_some() && decl.init.is_some() {
-            return Err(format!("imported global %{} cannot have an initial value", decl.name));
+            return Err(format!(
+                "imported global %{} cannot have an initial value",
+                decl.name
+            ));
         }
         if let Some(init) = decl.init {
             if !init.fits(decl.ty) {
-                return Err(format!("initial value of %{} does not fit its type {}", decl.name, decl.ty));
+                return Err(format!(
+                    "initial value of %{} does not fit its type {}",
+                    decl.name, decl.ty
+                ));
             }
         }
         if decl.ty == WasmType::V128 && decl.init.is_some() {
@@ -204,19 +209,28 @@ impl ModuleDecls {
             return Err(format!("table %{} is declared twice", decl.name));
         }
         if decl.max.is_some_and(|max| max < decl.min) {
-            return Err(format!("table %{} has a maximum below its minimum", decl.name));
+            return Err(format!(
+                "table %{} has a maximum below its minimum",
+                decl.name
+            ));
         }
         Ok(self.tables.push(decl))
     }
 
     /// The global named `name` (without `%`).
     pub fn global_by_name(&self, name: &str) -> Option<GlobalId> {
-        self.globals.iter().find(|(_, g)| g.name == name).map(|(id, _)| id)
+        self.globals
+            .iter()
+            .find(|(_, g)| g.name == name)
+            .map(|(id, _)| id)
     }
 
     /// The table named `name` (without `%`).
     pub fn table_by_name(&self, name: &str) -> Option<TableId> {
-        self.tables.iter().find(|(_, t)| t.name == name).map(|(id, _)| id)
+        self.tables
+            .iter()
+            .find(|(_, t)| t.name == name)
+            .map(|(id, _)| id)
     }
 
     /// A `GlobalValue` in `func` that stands for global `id`.
@@ -231,7 +245,11 @@ impl ModuleDecls {
 
     /// The off-heap place `gv` of `func` stands for, if it is one.
     pub fn off_heap(&self, func: &ir::Function, gv: GlobalValue) -> Option<OffHeapSymbol> {
-        let ir::GlobalValueData::Symbol { name: ExternalName::User(r), .. } = func.global_values.get(gv)? else {
+        let ir::GlobalValueData::Symbol {
+            name: ExternalName::User(r),
+            ..
+        } = func.global_values.get(gv)?
+        else {
             return None;
         };
         let name = func.params.user_named_funcs().get(*r)?;
@@ -265,7 +283,12 @@ impl ModuleDecls {
 
     /// Whether nothing is declared.
     pub fn is_empty(&self) -> bool {
-        self.globals.is_empty() && self.tables.is_empty() && self.funcs.values().all(|f| f.signature.is_plain() && f.sigs.values().all(SigRefs::is_plain))
+        self.globals.is_empty()
+            && self.tables.is_empty()
+            && self
+                .funcs
+                .values()
+                .all(|f| f.signature.is_plain() && f.sigs.values().all(SigRefs::is_plain))
     }
 }
 
@@ -282,7 +305,11 @@ fn symbol(func: &mut ir::Function, namespace: u32, index: u32) -> GlobalValue {
     let name = UserExternalName::new(namespace, index);
     // Reuse an existing reference to the same place.
     for (gv, data) in func.global_values.iter() {
-        if let GlobalValueData::Symbol { name: ExternalName::User(r), .. } = data {
+        if let GlobalValueData::Symbol {
+            name: ExternalName::User(r),
+            ..
+        } = data
+        {
             if func.params.user_named_funcs().get(*r) == Some(&name) {
                 return gv;
             }

@@ -131,12 +131,22 @@ impl Intrinsic {
         let fits = |want: &Operand, have: &ir::AbiParam, r: Option<RefType>| match want {
             Operand::Is(t) => have.value_type == t.clif() && r == t.ref_type(),
             Operand::AnyInt => have.value_type.is_int() && r.is_none(),
-            Operand::Elem => elem.is_some_and(|e| r == Some(e) && have.value_type == e.wasm().clif()),
+            Operand::Elem => {
+                elem.is_some_and(|e| r == Some(e) && have.value_type == e.wasm().clif())
+            }
         };
         params.len() == sig.params.len()
             && results.len() == sig.returns.len()
-            && params.iter().zip(&sig.params).enumerate().all(|(i, (w, h))| fits(w, h, refs.param(i)))
-            && results.iter().zip(&sig.returns).enumerate().all(|(i, (w, h))| fits(w, h, refs.ret(i)))
+            && params
+                .iter()
+                .zip(&sig.params)
+                .enumerate()
+                .all(|(i, (w, h))| fits(w, h, refs.param(i)))
+            && results
+                .iter()
+                .zip(&sig.returns)
+                .enumerate()
+                .all(|(i, (w, h))| fits(w, h, refs.ret(i)))
     }
 
     /// The signature as text, for error messages (`REF` for the element type).

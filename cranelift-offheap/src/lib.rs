@@ -33,7 +33,9 @@ pub mod text;
 pub mod types;
 pub mod verify;
 
-pub use decls::{ConstValue, FuncRefs, GlobalDecl, GlobalId, Import, ModuleDecls, SigRefs, TableDecl, TableId};
+pub use decls::{
+    ConstValue, FuncRefs, GlobalDecl, GlobalId, Import, ModuleDecls, SigRefs, TableDecl, TableId,
+};
 pub use intrinsics::Intrinsic;
 pub use rules::Rule;
 pub use slots::{declare_value_slot, value_slot_type};

@@ -31,7 +31,7 @@ pub enum Rule {
     AddressPartialAccess,
     /// A non-zero offset on `stack_addr`, on the access, or on the symbol.
     AddressOffset,
-    /// An access whose type is not exactly the place's type.
+    /// An access whose type is not exactly the place's type (or that is big-endian).
     AddressAccessType,
     /// A store to an immutable wasm global.
     ImmutableGlobalStore,

@@ -36,7 +36,10 @@ pub fn slot_kind(data: &StackSlotData) -> SlotKind {
     if bits >> 32 != VALUE_SLOT_TAG || data.kind != StackSlotKind::ExplicitSlot {
         return SlotKind::Addressable;
     }
-    match u8::try_from(bits & 0xffff_ffff).ok().and_then(WasmType::from_code) {
+    match u8::try_from(bits & 0xffff_ffff)
+        .ok()
+        .and_then(WasmType::from_code)
+    {
         Some(ty) => SlotKind::Value(ty),
         None => SlotKind::BadKey(bits),
     }
@@ -52,7 +55,12 @@ pub fn value_slot_type(func: &ir::Function, slot: StackSlot) -> Option<WasmType>
 
 /// The data of a value slot of type `ty`.
 pub fn value_slot_data(ty: WasmType) -> StackSlotData {
-    StackSlotData::new_with_key(StackSlotKind::ExplicitSlot, ty.size(), 0, value_slot_key(ty))
+    StackSlotData::new_with_key(
+        StackSlotKind::ExplicitSlot,
+        ty.size(),
+        0,
+        value_slot_key(ty),
+    )
 }
 
 /// Declare a value slot of type `ty` in `func` (with a `FunctionBuilder`, pass
@@ -79,6 +87,9 @@ mod tests {
             0,
             StackSlotKey::new((VALUE_SLOT_TAG << 32) | 99),
         );
-        assert_eq!(slot_kind(&bad), SlotKind::BadKey((VALUE_SLOT_TAG << 32) | 99));
+        assert_eq!(
+            slot_kind(&bad),
+            SlotKind::BadKey((VALUE_SLOT_TAG << 32) | 99)
+        );
     }
 }

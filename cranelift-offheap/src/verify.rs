@@ -45,7 +45,13 @@ impl fmt::Display for VerifyError {
         if let Some(inst) = &self.inst_text {
             write!(f, ", at `{inst}`")?;
         }
-        write!(f, ": {} [{}] (hint: {})", self.message, self.rule, self.hint())
+        write!(
+            f,
+            ": {} [{}] (hint: {})",
+            self.message,
+            self.rule,
+            self.hint()
+        )
     }
 }
 
@@ -144,7 +150,11 @@ impl Verifier<'_> {
                 SlotKind::Value(ty) if data.size != ty.size() => self.error(
                     None,
                     Rule::ValueSlotSize,
-                    format!("value slot {slot} of type {ty} has size {} (must be {})", data.size, ty.size()),
+                    format!(
+                        "value slot {slot} of type {ty} has size {} (must be {})",
+                        data.size,
+                        ty.size()
+                    ),
                 ),
                 SlotKind::BadKey(key) => self.error(
                     None,
@@ -156,27 +166,39 @@ impl Verifier<'_> {
         }
         for (gv, data) in func.global_values.iter() {
             match data {
-                GlobalValueData::Symbol { offset, .. } if self.decls.off_heap(func, gv).is_some() => {
+                GlobalValueData::Symbol { offset, .. }
+                    if self.decls.off_heap(func, gv).is_some() =>
+                {
                     if place_of_symbol(func, self.decls, gv).is_none() {
                         let what = match self.decls.off_heap(func, gv) {
-                            Some(OffHeapSymbol::Global(id)) => format!("wasm global #{}", id.as_u32()),
+                            Some(OffHeapSymbol::Global(id)) => {
+                                format!("wasm global #{}", id.as_u32())
+                            }
                             Some(OffHeapSymbol::Table(id)) => format!("table #{}", id.as_u32()),
                             None => String::new(),
                         };
-                        self.error(None, Rule::UnknownOffHeapSymbol, format!("{gv} names undeclared {what}"));
-                    }
-                    if offset.bits() != 0 {
-                        self.error(None, Rule::AddressOffset, format!("off-heap symbol {gv} has offset {}", offset.bits()));
-                    }
-                }
-                GlobalValueData::IAddImm { base, .. } | GlobalValueData::Load { base, .. } => {
-                    if self.decls.off_heap(func, *base).is_some() {
                         self.error(
                             None,
-                            Rule::DerivedGlobalValue,
-                            format!("{gv} is derived from off-heap symbol {base}"),
+                            Rule::UnknownOffHeapSymbol,
+                            format!("{gv} names undeclared {what}"),
                         );
                     }
+                    if offset.bits() != 0 {
+                        self.error(
+                            None,
+                            Rule::AddressOffset,
+                            format!("off-heap symbol {gv} has offset {}", offset.bits()),
+                        );
+                    }
+                }
+                GlobalValueData::IAddImm { base, .. } | GlobalValueData::Load { base, .. }
+                    if self.decls.off_heap(func, *base).is_some() =>
+                {
+                    self.error(
+                        None,
+                        Rule::DerivedGlobalValue,
+                        format!("{gv} is derived from off-heap symbol {base}"),
+                    );
                 }
                 _ => {}
             }
@@ -193,7 +215,11 @@ impl Verifier<'_> {
             }
         }
         for what in bad {
-            self.error(None, Rule::RefSignature, format!("the reference types recorded for {what} do not fit it"));
+            self.error(
+                None,
+                Rule::RefSignature,
+                format!("the reference types recorded for {what} do not fit it"),
+            );
         }
     }
 
@@ -201,32 +227,76 @@ impl Verifier<'_> {
         let dfg = &self.func.dfg;
         let data = &dfg.insts[inst];
         let op = data.opcode();
-        let args: Vec<Value> = dfg.inst_args(inst).iter().map(|&v| dfg.resolve_aliases(v)).collect();
+        let args: Vec<Value> = dfg
+            .inst_args(inst)
+            .iter()
+            .map(|&v| dfg.resolve_aliases(v))
+            .collect();
         // Operands whose role was checked specifically.
         let mut done = vec![false; args.len()];
         match *data {
-            InstructionData::StackAddr { stack_slot, offset, .. } => {
+            InstructionData::StackAddr {
+                stack_slot, offset, ..
+            } => {
                 let place = self.place(dfg.first_result(inst));
                 if place.is_some() && i32::from(offset) != 0 {
-                    self.error(Some(inst), Rule::AddressOffset, format!("stack_addr of value slot {stack_slot} has offset {}", i32::from(offset)));
+                    self.error(
+                        Some(inst),
+                        Rule::AddressOffset,
+                        format!(
+                            "stack_addr of value slot {stack_slot} has offset {}",
+                            i32::from(offset)
+                        ),
+                    );
                 }
             }
-            InstructionData::Load { arg, offset, .. } => {
+            InstructionData::Load {
+                arg, offset, flags, ..
+            } => {
                 done[0] = true;
                 if let Some(place) = self.place(arg) {
-                    self.access(inst, op, place, i32::from(offset), dfg.ctrl_typevar(inst), false);
+                    self.big_endian(inst, flags, place);
+                    self.access(
+                        inst,
+                        op,
+                        place,
+                        i32::from(offset),
+                        dfg.ctrl_typevar(inst),
+                        false,
+                    );
                 } else if self.refty(arg).is_some() {
-                    self.error(Some(inst), Rule::RefAsAddress, "a reference is used as a load address".into());
+                    self.error(
+                        Some(inst),
+                        Rule::RefAsAddress,
+                        "a reference is used as a load address".into(),
+                    );
                 }
             }
-            InstructionData::Store { args: [value, addr], offset, .. } => {
+            InstructionData::Store {
+                args: [value, addr],
+                offset,
+                flags,
+                ..
+            } => {
                 done = vec![true, true];
                 let (value, addr) = (dfg.resolve_aliases(value), dfg.resolve_aliases(addr));
                 self.store_value(inst, value, addr);
                 if let Some(place) = self.place(addr) {
-                    self.access(inst, op, place, i32::from(offset), dfg.value_type(value), true);
+                    self.big_endian(inst, flags, place);
+                    self.access(
+                        inst,
+                        op,
+                        place,
+                        i32::from(offset),
+                        dfg.value_type(value),
+                        true,
+                    );
                 } else if self.refty(addr).is_some() {
-                    self.error(Some(inst), Rule::RefAsAddress, "a reference is used as a store address".into());
+                    self.error(
+                        Some(inst),
+                        Rule::RefAsAddress,
+                        "a reference is used as a store address".into(),
+                    );
                 }
             }
             InstructionData::Call { func_ref, .. } => {
@@ -235,7 +305,14 @@ impl Verifier<'_> {
                 if let CalleeKind::Intrinsic(i) = callee_kind(self.func, func_ref) {
                     self.intrinsic(inst, i, sig, &refs, &args, &mut done);
                 } else if callee_kind(self.func, func_ref) == CalleeKind::Unknown {
-                    self.error(Some(inst), Rule::UnknownIntrinsic, format!("`{}` is not an intrinsic", dfg.ext_funcs[func_ref].name.display(None)));
+                    self.error(
+                        Some(inst),
+                        Rule::UnknownIntrinsic,
+                        format!(
+                            "`{}` is not an intrinsic",
+                            dfg.ext_funcs[func_ref].name.display(None)
+                        ),
+                    );
                 }
                 self.call_args(inst, &args, 0, &refs, &mut done);
                 if op == Opcode::ReturnCall {
@@ -245,9 +322,17 @@ impl Verifier<'_> {
             InstructionData::CallIndirect { sig_ref, .. } => {
                 done[0] = true;
                 if self.place(args[0]).is_some() {
-                    self.error(Some(inst), Rule::AddressCallee, "call_indirect through the address of an off-heap place".into());
+                    self.error(
+                        Some(inst),
+                        Rule::AddressCallee,
+                        "call_indirect through the address of an off-heap place".into(),
+                    );
                 } else if self.refty(args[0]).is_some() {
-                    self.error(Some(inst), Rule::RefAsAddress, "call_indirect through a reference".into());
+                    self.error(
+                        Some(inst),
+                        Rule::RefAsAddress,
+                        "call_indirect through a reference".into(),
+                    );
                 }
                 let refs = self.a.sig_refs(sig_ref).clone();
                 self.call_args(inst, &args, 1, &refs, &mut done);
@@ -255,7 +340,10 @@ impl Verifier<'_> {
                     self.tail_results(inst, &refs);
                 }
             }
-            InstructionData::MultiAry { opcode: Opcode::Return, .. } => {
+            InstructionData::MultiAry {
+                opcode: Opcode::Return,
+                ..
+            } => {
                 let own = self.a.func_refs.signature.clone();
                 for (i, &v) in args.iter().enumerate() {
                     done[i] = true;
@@ -276,24 +364,64 @@ impl Verifier<'_> {
     }
 
     /// A load or store through `place`.
-    fn access(&mut self, inst: ir::Inst, op: Opcode, place: Place, offset: i32, ty: ir::Type, store: bool) {
+    fn access(
+        &mut self,
+        inst: ir::Inst,
+        op: Opcode,
+        place: Place,
+        offset: i32,
+        ty: ir::Type,
+        store: bool,
+    ) {
         let what = self.describe(place);
         let Some(place_ty) = place.value_type() else {
-            self.error(Some(inst), Rule::TableAccess, format!("{what} is loaded or stored directly"));
+            self.error(
+                Some(inst),
+                Rule::TableAccess,
+                format!("{what} is loaded or stored directly"),
+            );
             return;
         };
         if matches!(op, Opcode::Load | Opcode::Store) {
             if ty != place_ty.clif() {
-                self.error(Some(inst), Rule::AddressAccessType, format!("{what} is accessed as {ty}, not {}", place_ty.clif()));
+                self.error(
+                    Some(inst),
+                    Rule::AddressAccessType,
+                    format!("{what} is accessed as {ty}, not {}", place_ty.clif()),
+                );
             }
         } else {
-            self.error(Some(inst), Rule::AddressPartialAccess, format!("`{op}` is an extending or narrowing access to {what}"));
+            self.error(
+                Some(inst),
+                Rule::AddressPartialAccess,
+                format!("`{op}` is an extending or narrowing access to {what}"),
+            );
         }
         if offset != 0 {
-            self.error(Some(inst), Rule::AddressOffset, format!("{what} is accessed at offset {offset}"));
+            self.error(
+                Some(inst),
+                Rule::AddressOffset,
+                format!("{what} is accessed at offset {offset}"),
+            );
         }
         if let (true, Place::Global { mutable: false, .. }) = (store, place) {
-            self.error(Some(inst), Rule::ImmutableGlobalStore, format!("store to immutable {what}"));
+            self.error(
+                Some(inst),
+                Rule::ImmutableGlobalStore,
+                format!("store to immutable {what}"),
+            );
+        }
+    }
+
+    /// A place holds a value, not bytes: a big-endian access would have to swap them.
+    fn big_endian(&mut self, inst: ir::Inst, flags: ir::MemFlags, place: Place) {
+        if self.func.dfg.mem_flags[flags].explicit_endianness() == Some(ir::Endianness::Big) {
+            let what = self.describe(place);
+            self.error(
+                Some(inst),
+                Rule::AddressAccessType,
+                format!("big-endian access to {what}"),
+            );
         }
     }
 
@@ -301,19 +429,37 @@ impl Verifier<'_> {
     fn store_value(&mut self, inst: ir::Inst, value: Value, addr: Value) {
         let target = self.place(addr);
         if self.place(value).is_some() {
-            self.error(Some(inst), Rule::AddressStored, "the address of an off-heap place is stored as a value".into());
+            self.error(
+                Some(inst),
+                Rule::AddressStored,
+                "the address of an off-heap place is stored as a value".into(),
+            );
             return;
         }
-        let want = target.and_then(Place::value_type).and_then(|t| t.ref_type());
+        let want = target
+            .and_then(Place::value_type)
+            .and_then(|t| t.ref_type());
         match (self.refty(value), target) {
             (Some(r), Some(p)) if want != Some(r) => {
                 let what = self.describe(p);
-                self.error(Some(inst), Rule::RefIntoNonRefPlace, format!("a {r} is stored into {what}"));
+                self.error(
+                    Some(inst),
+                    Rule::RefIntoNonRefPlace,
+                    format!("{} is stored into {what}", show(Some(r))),
+                );
             }
-            (Some(r), None) => self.error(Some(inst), Rule::RefStoredToMemory, format!("a {r} is stored to linear memory")),
+            (Some(r), None) => self.error(
+                Some(inst),
+                Rule::RefStoredToMemory,
+                format!("{} is stored to linear memory", show(Some(r))),
+            ),
             (None, Some(p)) if want.is_some() => {
                 let what = self.describe(p);
-                self.error(Some(inst), Rule::ForgedRef, format!("a non-reference value is stored into {what}"));
+                self.error(
+                    Some(inst),
+                    Rule::ForgedRef,
+                    format!("a non-reference value is stored into {what}"),
+                );
             }
             _ => {}
         }
@@ -326,7 +472,11 @@ impl Verifier<'_> {
                 Flow::Argument => Rule::AddressCallArgument,
                 Flow::Return => Rule::AddressReturned,
             };
-            self.error(Some(inst), rule, format!("the address of an off-heap place ({v}) {}", to.verb()));
+            self.error(
+                Some(inst),
+                rule,
+                format!("the address of an off-heap place ({v}) {}", to.verb()),
+            );
             return;
         }
         match (self.refty(v), want) {
@@ -335,17 +485,35 @@ impl Verifier<'_> {
                     Flow::Argument => Rule::RefToNonRefParameter,
                     Flow::Return => Rule::RefReturnedAsNonRef,
                 };
-                let expected = w.map_or("a non-reference".to_string(), |w| w.to_string());
-                self.error(Some(inst), rule, format!("{v} is a {r} but {} {expected}", to.expects()));
+                self.error(
+                    Some(inst),
+                    rule,
+                    format!("{v} is {} but {} {}", show(Some(r)), to.expects(), show(w)),
+                );
             }
             (None, Some(w)) => {
-                self.error(Some(inst), Rule::ForgedRef, format!("{v} is not a reference but {} {w}", to.expects()));
+                self.error(
+                    Some(inst),
+                    Rule::ForgedRef,
+                    format!(
+                        "{v} is not a reference but {} {}",
+                        to.expects(),
+                        show(Some(w))
+                    ),
+                );
             }
             _ => {}
         }
     }
 
-    fn call_args(&mut self, inst: ir::Inst, args: &[Value], first: usize, refs: &SigRefs, done: &mut [bool]) {
+    fn call_args(
+        &mut self,
+        inst: ir::Inst,
+        args: &[Value],
+        first: usize,
+        refs: &SigRefs,
+        done: &mut [bool],
+    ) {
         for (i, &v) in args.iter().enumerate().skip(first) {
             if !done[i] {
                 done[i] = true;
@@ -361,39 +529,65 @@ impl Verifier<'_> {
             match (callee.ret(i), own.ret(i)) {
                 (c, o) if c == o => {}
                 (None, None) => {}
-                (Some(c), _) => self.error(Some(inst), Rule::RefReturnedAsNonRef, format!("the tail call's result {i} is a {c} but this function's is not")),
-                (None, Some(o)) => self.error(Some(inst), Rule::ForgedRef, format!("the tail call's result {i} is not a reference but this function returns a {o}")),
+                (Some(c), _) => self.error(Some(inst), Rule::RefReturnedAsNonRef, format!("the tail call's result {i} is {} but this function's is not", show(Some(c)))),
+                (None, Some(o)) => self.error(Some(inst), Rule::ForgedRef, format!("the tail call's result {i} is not a reference but this function returns {}", show(Some(o)))),
             }
         }
     }
 
-    fn intrinsic(&mut self, inst: ir::Inst, i: Intrinsic, sig: ir::SigRef, refs: &SigRefs, args: &[Value], done: &mut [bool]) {
+    fn intrinsic(
+        &mut self,
+        inst: ir::Inst,
+        i: Intrinsic,
+        sig: ir::SigRef,
+        refs: &SigRefs,
+        args: &[Value],
+        done: &mut [bool],
+    ) {
         let mut elem = None;
         if i.takes_table() {
             done[0] = true;
             match args.first().and_then(|&v| self.place(v)) {
                 Some(Place::Table { elem: e, .. }) => elem = Some(e),
-                _ => self.error(Some(inst), Rule::TableOperand, format!("the first argument of %{} must be a table handle", i.name())),
+                _ => self.error(
+                    Some(inst),
+                    Rule::TableOperand,
+                    format!("the first argument of %{} must be a table handle", i.name()),
+                ),
             }
         }
         if i == Intrinsic::RefFunc {
             done[0] = true;
-            let is_func_addr = args.first().is_some_and(|&v| match self.func.dfg.value_def(v) {
-                ir::ValueDef::Result(def, _) => self.func.dfg.insts[def].opcode() == Opcode::FuncAddr,
-                _ => false,
-            });
+            let is_func_addr = args
+                .first()
+                .is_some_and(|&v| match self.func.dfg.value_def(v) {
+                    ir::ValueDef::Result(def, _) => {
+                        self.func.dfg.insts[def].opcode() == Opcode::FuncAddr
+                    }
+                    _ => false,
+                });
             if !is_func_addr {
-                self.error(Some(inst), Rule::RefFuncOperand, "the argument of %__wasm_ref_func is not a func_addr".into());
+                self.error(
+                    Some(inst),
+                    Rule::RefFuncOperand,
+                    "the argument of %__wasm_ref_func is not a func_addr".into(),
+                );
             }
         }
         let signature = &self.func.dfg.signatures[sig];
         // The element type is only known when the table operand is valid; then check.
         if (!i.takes_table() || elem.is_some()) && !i.matches(signature, refs, elem) {
-            let elem_note = elem.map_or(String::new(), |e| format!(" (REF = {e}, the table's element type)"));
+            let elem_note = elem.map_or(String::new(), |e| {
+                format!(" (REF = {e}, the table's element type)")
+            });
             self.error(
                 Some(inst),
                 Rule::IntrinsicSignature,
-                format!("%{} must be declared as {}{elem_note}", i.name(), i.signature_text()),
+                format!(
+                    "%{} must be declared as {}{elem_note}",
+                    i.name(),
+                    i.signature_text()
+                ),
             );
         }
     }
@@ -403,12 +597,20 @@ impl Verifier<'_> {
         done[2] = true;
         let (x, y) = (args[1], args[2]);
         if self.place(x).is_some() || self.place(y).is_some() {
-            self.error(Some(inst), Rule::AddressSelect, "select between addresses of off-heap places".into());
+            self.error(
+                Some(inst),
+                Rule::AddressSelect,
+                "select between addresses of off-heap places".into(),
+            );
             return;
         }
         let (rx, ry) = (self.refty(x), self.refty(y));
         if (rx.is_some() || ry.is_some()) && rx != ry {
-            self.error(Some(inst), Rule::RefMixedSelect, format!("select between {} and {}", show(rx), show(ry)));
+            self.error(
+                Some(inst),
+                Rule::RefMixedSelect,
+                format!("select between {} and {}", show(rx), show(ry)),
+            );
         }
     }
 
@@ -420,7 +622,11 @@ impl Verifier<'_> {
                 let Some(arg) = arg.as_value() else { continue };
                 let arg = dfg.resolve_aliases(arg);
                 if self.place(arg).is_some() {
-                    self.error(Some(inst), Rule::AddressBlockArgument, format!("the address of an off-heap place is passed to {block}"));
+                    self.error(
+                        Some(inst),
+                        Rule::AddressBlockArgument,
+                        format!("the address of an off-heap place is passed to {block}"),
+                    );
                     continue;
                 }
                 let (have, want) = (self.refty(arg), self.a.refs[param]);
@@ -428,7 +634,11 @@ impl Verifier<'_> {
                     self.error(
                         Some(inst),
                         Rule::RefMixedBlockParameter,
-                        format!("{param} of {block} receives a {} here and a {} elsewhere", show(have), show(want)),
+                        format!(
+                            "{param} of {block} receives {} here and {} elsewhere",
+                            show(have),
+                            show(want)
+                        ),
                     );
                 }
             }
@@ -448,7 +658,11 @@ impl Verifier<'_> {
                 Category::Atomic => Rule::AddressAtomic,
                 Category::Other => Rule::AddressOtherUse,
             };
-            self.error(Some(inst), rule, format!("`{op}` uses the address of an off-heap place ({v})"));
+            self.error(
+                Some(inst),
+                rule,
+                format!("`{op}` uses the address of an off-heap place ({v})"),
+            );
         } else if let Some(r) = self.refty(v) {
             let rule = match cat {
                 Category::Arithmetic => Rule::RefArithmetic,
@@ -458,7 +672,11 @@ impl Verifier<'_> {
                 Category::Atomic => Rule::RefStoredToMemory,
                 Category::Other => Rule::RefOtherUse,
             };
-            self.error(Some(inst), rule, format!("`{op}` uses {v}, a {r}"));
+            self.error(
+                Some(inst),
+                rule,
+                format!("`{op}` uses {v}, {}", show(Some(r))),
+            );
         }
     }
 }
@@ -485,8 +703,13 @@ impl Flow {
     }
 }
 
-fn show(r: Option<RefType>) -> String {
-    r.map_or("non-reference".to_string(), |r| r.to_string())
+/// A reference type (or none) with its article: "an externref", "a non-reference".
+fn show(r: Option<RefType>) -> &'static str {
+    match r {
+        None => "a non-reference",
+        Some(RefType::Extern) => "an externref",
+        Some(RefType::Func) => "a funcref",
+    }
 }
 
 /// Whether recorded reference types fit a signature: same lengths (or empty), references

@@ -34,7 +34,11 @@ impl FrameLayout {
             ..Default::default()
         };
         let mut offset = 0u64;
-        for (slot, data) in func.sized_stack_slots.iter().filter(|(_, d)| addressable(d)) {
+        for (slot, data) in func
+            .sized_stack_slots
+            .iter()
+            .filter(|(_, d)| addressable(d))
+        {
             let align = 1u64 << data.align_shift.min(31);
             layout.align = layout.align.max(align);
             offset = offset.next_multiple_of(align);

@@ -5,8 +5,8 @@ use crate::cfg::{self, structure::NodeEmitter, Graph, Node, NodeKind, Order};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameLayout;
 use crate::locals::Locals;
-use crate::module::env::ModuleEnv;
 use crate::module::env::ref_val_type;
+use crate::module::env::ModuleEnv;
 use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
 use cranelift_entity::SecondaryMap;
@@ -110,11 +110,18 @@ pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<Lowere
     let mut body =
         wasm_encoder::Function::new_with_locals_types(lower.locals.declared().iter().copied());
     body.raw(lower.code.iter().copied());
-    let local_names = lower
+    let mut local_names: Vec<(u32, String)> = lower
         .locals
         .named()
         .map(|(value, local)| (local, value.to_string()))
         .collect();
+    local_names.extend(
+        lower
+            .slot_locals
+            .iter()
+            .filter(|(_, &l)| l != u32::MAX)
+            .map(|(slot, &l)| (l, slot.to_string())),
+    );
     Ok(LoweredFunction { body, local_names })
 }
 

@@ -48,9 +48,9 @@ pub use target::Target;
 
 use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::{ir, settings, verify_function};
+use cranelift_offheap::ModuleDecls;
 use module::env::{ModuleEnv, WasmSig};
 use module::DefinedFunction;
-use cranelift_offheap::ModuleDecls;
 use std::collections::HashSet;
 
 /// Options of a compilation.
@@ -180,14 +180,21 @@ pub fn compile(functions: &[ir::Function], options: &Options) -> Result<Vec<u8>>
 
 /// Like [`compile`], with the off-heap declarations `decls`: wasm globals, tables, and the
 /// reference types of signatures.
-pub fn compile_module(functions: &[ir::Function], decls: &ModuleDecls, options: &Options) -> Result<Vec<u8>> {
+pub fn compile_module(
+    functions: &[ir::Function],
+    decls: &ModuleDecls,
+    options: &Options,
+) -> Result<Vec<u8>> {
     for func in functions {
         check(func, decls, options)?;
     }
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls);
     declare_imports(&mut env, functions, options)?;
     for func in functions {
-        let refs = decls.func_refs(&func.name.to_string()).map(|r| r.signature.clone()).unwrap_or_default();
+        let refs = decls
+            .func_refs(&func.name.to_string())
+            .map(|r| r.signature.clone())
+            .unwrap_or_default();
         env.define(func.name.to_string(), WasmSig::of(&func.signature, &refs))?;
     }
     let mut defined = Vec::with_capacity(functions.len());
@@ -236,12 +243,17 @@ fn declare_imports(
     let defined: HashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
     for func in functions {
-        let refs = env.decls.func_refs(&func.name.to_string()).cloned().unwrap_or_default();
+        let refs = env
+            .decls
+            .func_refs(&func.name.to_string())
+            .cloned()
+            .unwrap_or_default();
         for (func_ref, ext) in isel::declared_callees(func) {
             if matches!(
                 ext.name,
                 ir::ExternalName::LibCall(_) | ir::ExternalName::KnownSymbol(_)
-            ) || cranelift_offheap::intrinsics::callee_kind(func, func_ref) != cranelift_offheap::intrinsics::CalleeKind::Plain
+            ) || cranelift_offheap::intrinsics::callee_kind(func, func_ref)
+                != cranelift_offheap::intrinsics::CalleeKind::Plain
             {
                 continue;
             }
@@ -250,7 +262,10 @@ fn declare_imports(
                 continue;
             }
             let plain = cranelift_offheap::SigRefs::default();
-            let sig = WasmSig::of(&func.dfg.signatures[ext.signature], refs.sig(ext.signature).unwrap_or(&plain));
+            let sig = WasmSig::of(
+                &func.dfg.signatures[ext.signature],
+                refs.sig(ext.signature).unwrap_or(&plain),
+            );
             if sig.has_refs() {
                 env.uses_reference_types = true;
             }

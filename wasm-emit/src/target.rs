@@ -43,6 +43,20 @@ impl Target {
             .expect("wasm64 is a wasm target")
     }
 
+    /// The frontend configuration for `FunctionBuilder::finalize` and friends: wasm's
+    /// pointer width, the `fast` calling convention, 64 KiB pages.
+    pub fn frontend_config(&self) -> cranelift_codegen::isa::TargetFrontendConfig {
+        cranelift_codegen::isa::TargetFrontendConfig {
+            default_call_conv: cranelift_codegen::isa::CallConv::Fast,
+            pointer_width: if self.memory64 {
+                target_lexicon::PointerWidth::U64
+            } else {
+                target_lexicon::PointerWidth::U32
+            },
+            page_size_align_log2: 16,
+        }
+    }
+
     /// The CLIF type of a pointer into linear memory.
     pub fn pointer_type(&self) -> Type {
         if self.memory64 {

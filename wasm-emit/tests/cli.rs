@@ -110,3 +110,27 @@ fn errors_name_file_and_line_and_exit_1() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).starts_with("error: "));
 }
+
+#[test]
+fn every_offheap_violation_is_printed() {
+    let input = temp(
+        "escape.clif",
+        "function %f(externref) -> i64 {\n    ss0 = value_slot i64\nblock0(v0: externref):\n    v1 = stack_addr.i64 ss0\n    v2 = iconst.i64 8\n    v3 = iadd v1, v2\n    v4 = uextend.i64 v0\n    return v4\n}\n",
+    );
+    let o = clif2wasm(&["compile", input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("error: ")
+            && lines[0].contains("escape.clif:6:")
+            && lines[0].contains("[address-arithmetic]"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("escape.clif:7:") && lines[1].contains("[ref-conversion]"),
+        "{err}"
+    );
+    assert!(err.contains("hint: "));
+}

@@ -1,6 +1,9 @@
 //! From the extension's text syntax to plain CLIF and module declarations.
 
-use crate::decls::{ConstValue, FuncRefs, GlobalDecl, Import, ModuleDecls, SigRefs, TableDecl, GLOBAL_NAMESPACE, TABLE_NAMESPACE};
+use crate::decls::{
+    ConstValue, FuncRefs, GlobalDecl, Import, ModuleDecls, SigRefs, TableDecl, GLOBAL_NAMESPACE,
+    TABLE_NAMESPACE,
+};
 use crate::slots::value_slot_key;
 use crate::types::{RefType, WasmType};
 use cranelift_codegen::ir::{self, immediates::Ieee32, immediates::Ieee64};
@@ -172,13 +175,23 @@ fn function_line(code: &str, decls: &ModuleDecls, marks: &mut Marks) -> Result<S
     if let Some(_gv) = number("gv") {
         if let Some(name) = rhs.strip_prefix("wasm_global") {
             let name = sym_name(name)?;
-            let id = decls.global_by_name(name).ok_or(format!("unknown wasm global %{name}"))?;
-            return Ok(format!("{indent}{lhs} = symbol colocated u{GLOBAL_NAMESPACE}:{}", id.as_u32()));
+            let id = decls
+                .global_by_name(name)
+                .ok_or(format!("unknown wasm global %{name}"))?;
+            return Ok(format!(
+                "{indent}{lhs} = symbol colocated u{GLOBAL_NAMESPACE}:{}",
+                id.as_u32()
+            ));
         }
         if let Some(name) = rhs.strip_prefix("wasm_table") {
             let name = sym_name(name)?;
-            let id = decls.table_by_name(name).ok_or(format!("unknown table %{name}"))?;
-            return Ok(format!("{indent}{lhs} = symbol colocated u{TABLE_NAMESPACE}:{}", id.as_u32()));
+            let id = decls
+                .table_by_name(name)
+                .ok_or(format!("unknown table %{name}"))?;
+            return Ok(format!(
+                "{indent}{lhs} = symbol colocated u{TABLE_NAMESPACE}:{}",
+                id.as_u32()
+            ));
         }
     }
     if let Some(n) = number("sig") {
@@ -197,7 +210,11 @@ fn function_line(code: &str, decls: &ModuleDecls, marks: &mut Marks) -> Result<S
 fn sym_name(text: &str) -> Result<&str, String> {
     let t = text.trim();
     t.strip_prefix('%')
-        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .filter(|n| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        })
         .ok_or_else(|| format!("expected a %name, found `{t}`"))
 }
 
@@ -251,8 +268,11 @@ fn entries(list: &str) -> Vec<Option<RefType>> {
         .collect()
 }
 
+/// A word of a declaration line, and whether it was quoted.
+type Word = (String, bool);
+
 /// Words of a declaration line; quoted strings are one word (without quotes).
-fn words(text: &str) -> Result<Vec<(String, bool)>, String> {
+fn words(text: &str) -> Result<Vec<Word>, String> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -285,7 +305,7 @@ fn words(text: &str) -> Result<Vec<(String, bool)>, String> {
 }
 
 /// `%NAME: TYPE` at the start of a declaration, and the words after it.
-fn name_and_type(text: &str) -> Result<(String, String, Vec<(String, bool)>), String> {
+fn name_and_type(text: &str) -> Result<(String, String, Vec<Word>), String> {
     let (name, rest) = text.split_once(':').ok_or("expected `%name: type`")?;
     let name = sym_name(name)?.to_string();
     let mut w = words(rest)?.into_iter();
@@ -293,7 +313,12 @@ fn name_and_type(text: &str) -> Result<(String, String, Vec<(String, bool)>), St
     Ok((name, ty, w.collect()))
 }
 
-fn import_export(word: &str, w: &mut std::vec::IntoIter<(String, bool)>, import: &mut Option<Import>, export: &mut Option<String>) -> Result<(), String> {
+fn import_export(
+    word: &str,
+    w: &mut std::vec::IntoIter<Word>,
+    import: &mut Option<Import>,
+    export: &mut Option<String>,
+) -> Result<(), String> {
     let mut string = |what: &str| match w.next() {
         Some((s, true)) => Ok(s),
         _ => Err(format!("expected a quoted {what}")),
@@ -349,9 +374,13 @@ fn table_decl(text: &str) -> Result<TableDecl, String> {
         export: None,
     };
     let mut w = rest.into_iter();
-    let number = |w: &mut std::vec::IntoIter<(String, bool)>, what: &str| -> Result<u64, String> {
-        let (n, _) = w.next().ok_or(format!("expected a number after `{what}`"))?;
-        n.replace('_', "").parse::<u64>().map_err(|_| format!("bad {what} `{n}`"))
+    let number = |w: &mut std::vec::IntoIter<Word>, what: &str| -> Result<u64, String> {
+        let (n, _) = w
+            .next()
+            .ok_or(format!("expected a number after `{what}`"))?;
+        n.replace('_', "")
+            .parse::<u64>()
+            .map_err(|_| format!("bad {what} `{n}`"))
     };
     while let Some((word, _)) = w.next() {
         match word.as_str() {
@@ -379,11 +408,15 @@ fn constant(text: &str, ty: WasmType) -> Result<ConstValue, String> {
     };
     Ok(match ty {
         WasmType::I32 => {
-            let v = int(text).filter(|v| *v >= i128::from(i32::MIN) && *v <= i128::from(u32::MAX)).ok_or_else(bad)?;
+            let v = int(text)
+                .filter(|v| *v >= i128::from(i32::MIN) && *v <= i128::from(u32::MAX))
+                .ok_or_else(bad)?;
             ConstValue::I32(v as i32)
         }
         WasmType::I64 => {
-            let v = int(text).filter(|v| *v >= i128::from(i64::MIN) && *v <= i128::from(u64::MAX)).ok_or_else(bad)?;
+            let v = int(text)
+                .filter(|v| *v >= i128::from(i64::MIN) && *v <= i128::from(u64::MAX))
+                .ok_or_else(bad)?;
             ConstValue::I64(v as i64)
         }
         WasmType::F32 => ConstValue::F32(Ieee32::from_str(text).map_err(|_| bad())?.bits()),

@@ -1,11 +1,15 @@
 //! Writing functions and declarations back in the extension's syntax (a `FuncWriter`).
 
 use crate::analysis::Analysis;
-use crate::decls::{ConstValue, FuncRefs, GlobalDecl, ModuleDecls, OffHeapSymbol, SigRefs, TableDecl};
+use crate::decls::{
+    ConstValue, FuncRefs, GlobalDecl, ModuleDecls, OffHeapSymbol, SigRefs, TableDecl,
+};
 use crate::slots::{slot_kind, SlotKind};
 use crate::types::RefType;
 use cranelift_codegen::entity::SecondaryMap;
-use cranelift_codegen::ir::{self, entities::AnyEntity, immediates::Ieee32, immediates::Ieee64, Value};
+use cranelift_codegen::ir::{
+    self, entities::AnyEntity, immediates::Ieee32, immediates::Ieee64, Value,
+};
 use cranelift_codegen::write::{decorate_function, FuncWriter, PlainWriter};
 use std::fmt::{self, Write};
 
@@ -69,7 +73,13 @@ impl FuncWriter for OffHeapWriter<'_> {
         PlainWriter.write_instruction(w, func, aliases, inst, indent)
     }
 
-    fn write_block_header(&mut self, w: &mut dyn Write, func: &ir::Function, block: ir::Block, indent: usize) -> fmt::Result {
+    fn write_block_header(
+        &mut self,
+        w: &mut dyn Write,
+        func: &ir::Function,
+        block: ir::Block,
+        indent: usize,
+    ) -> fmt::Result {
         write!(w, "{:1$}{block}", "", indent - 4)?;
         let params = func.dfg.block_params(block);
         if !params.is_empty() {
@@ -82,11 +92,21 @@ impl FuncWriter for OffHeapWriter<'_> {
                 .collect();
             write!(w, "({})", list.join(", "))?;
         }
-        let cold = if func.layout.is_cold(block) { " cold" } else { "" };
+        let cold = if func.layout.is_cold(block) {
+            " cold"
+        } else {
+            ""
+        };
         writeln!(w, "{cold}:")
     }
 
-    fn write_entity_definition(&mut self, w: &mut dyn Write, func: &ir::Function, entity: AnyEntity, value: &dyn fmt::Display) -> fmt::Result {
+    fn write_entity_definition(
+        &mut self,
+        w: &mut dyn Write,
+        func: &ir::Function,
+        entity: AnyEntity,
+        value: &dyn fmt::Display,
+    ) -> fmt::Result {
         match entity {
             AnyEntity::StackSlot(ss) => {
                 if let SlotKind::Value(ty) = slot_kind(&func.sized_stack_slots[ss]) {
@@ -96,17 +116,25 @@ impl FuncWriter for OffHeapWriter<'_> {
                 }
             }
             AnyEntity::GlobalValue(gv) => match self.decls.off_heap(func, gv) {
-                Some(OffHeapSymbol::Global(id)) if self.decls.globals.get(id).is_some() && zero_offset(func, gv) => {
+                Some(OffHeapSymbol::Global(id))
+                    if self.decls.globals.get(id).is_some() && zero_offset(func, gv) =>
+                {
                     return writeln!(w, "    {gv} = wasm_global %{}", self.decls.globals[id].name);
                 }
-                Some(OffHeapSymbol::Table(id)) if self.decls.tables.get(id).is_some() && zero_offset(func, gv) => {
+                Some(OffHeapSymbol::Table(id))
+                    if self.decls.tables.get(id).is_some() && zero_offset(func, gv) =>
+                {
                     return writeln!(w, "    {gv} = wasm_table %{}", self.decls.tables[id].name);
                 }
                 _ => {}
             },
             AnyEntity::SigRef(sig) => {
                 if let Some(refs) = self.func_refs.sig(sig) {
-                    return writeln!(w, "    {sig} = {}", signature(&func.dfg.signatures[sig], refs));
+                    return writeln!(
+                        w,
+                        "    {sig} = {}",
+                        signature(&func.dfg.signatures[sig], refs)
+                    );
                 }
             }
             _ => {}
@@ -164,7 +192,11 @@ fn global_line(g: &GlobalDecl) -> String {
         s.push_str(&format!(" = {v}"));
     }
     if let Some(i) = &g.import {
-        s.push_str(&format!(" import {} {}", quoted(&i.module), quoted(&i.name)));
+        s.push_str(&format!(
+            " import {} {}",
+            quoted(&i.module),
+            quoted(&i.name)
+        ));
     }
     if let Some(e) = &g.export {
         s.push_str(&format!(" export {}", quoted(e)));
@@ -178,7 +210,11 @@ fn table_line(t: &TableDecl) -> String {
         s.push_str(&format!(" max {max}"));
     }
     if let Some(i) = &t.import {
-        s.push_str(&format!(" import {} {}", quoted(&i.module), quoted(&i.name)));
+        s.push_str(&format!(
+            " import {} {}",
+            quoted(&i.module),
+            quoted(&i.name)
+        ));
     }
     if let Some(e) = &t.export {
         s.push_str(&format!(" export {}", quoted(e)));

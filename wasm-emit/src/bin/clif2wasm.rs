@@ -126,8 +126,8 @@ fn compile(
         }
         return Err(last.clone());
     }
-    let bytes = wasm_emit::compile_module(&file.functions, &file.decls, &options)
-        .map_err(|e| at(&e))?;
+    let bytes =
+        wasm_emit::compile_module(&file.functions, &file.decls, &options).map_err(|e| at(&e))?;
     let out: Vec<u8> = if wat {
         let mut text =
             wasmprinter::print_bytes(&bytes).map_err(|e| format!("printing wat: {e}"))?;

@@ -4,13 +4,13 @@
 
 use crate::error::{Error, ErrorKind, Feature, Result};
 use crate::func::FuncLower;
-use crate::module::env::{Callee, WasmSig};
-use cranelift_offheap::analysis::Place;
-use cranelift_offheap::intrinsics::{callee_kind, CalleeKind, Intrinsic};
 use crate::module::env::heap_type;
+use crate::module::env::{Callee, WasmSig};
 use crate::runtime::Helper;
 use crate::types::is_narrow;
 use cranelift_codegen::ir::{self, types, ExternalName, InstructionData, Opcode};
+use cranelift_offheap::analysis::Place;
+use cranelift_offheap::intrinsics::{callee_kind, CalleeKind, Intrinsic};
 use wasm_encoder::BlockType;
 
 impl FuncLower<'_> {
@@ -25,7 +25,11 @@ impl FuncLower<'_> {
                 };
                 if op == Opcode::ReturnCall {
                     return Err(self
-                        .error(inst, ErrorKind::Unsupported(Feature::Other("tail-calling an intrinsic")), "an intrinsic cannot be tail-called")
+                        .error(
+                            inst,
+                            ErrorKind::Unsupported(Feature::Other("tail-calling an intrinsic")),
+                            "an intrinsic cannot be tail-called",
+                        )
                         .with_hint("call it, then return its result"));
                 }
                 self.intrinsic(inst, intrinsic);
@@ -183,7 +187,11 @@ impl FuncLower<'_> {
                 self.env.ref_func(callee);
                 self.sink().ref_func(callee);
             }
-            Intrinsic::TableGet | Intrinsic::TableSet | Intrinsic::TableSize | Intrinsic::TableGrow | Intrinsic::TableFill => {
+            Intrinsic::TableGet
+            | Intrinsic::TableSet
+            | Intrinsic::TableSize
+            | Intrinsic::TableGrow
+            | Intrinsic::TableFill => {
                 let t = table_of(self);
                 for i in 1..args {
                     self.get(self.arg(inst, i));
@@ -268,4 +276,3 @@ pub fn resolve_callee(
         }
     }
 }
-

@@ -5,8 +5,8 @@
 use crate::error::{ErrorKind, Result};
 use crate::func::FuncLower;
 use crate::types::val_type;
-use cranelift_offheap::analysis::Place;
 use cranelift_codegen::ir::{self, types, Endianness, InstructionData, Opcode, Type};
+use cranelift_offheap::analysis::Place;
 use wasm_encoder::{MemArg, MemArgTarget, ValType};
 
 /// The access a load or store makes: its width in bytes and how it extends.
@@ -24,11 +24,16 @@ impl FuncLower<'_> {
             InstructionData::Load { arg, .. } if self.analysis.place(self.func, arg).is_some() => {
                 self.place_access(inst, arg, None);
             }
-            InstructionData::Store { args, .. } if self.analysis.place(self.func, args[1]).is_some() => {
+            InstructionData::Store { args, .. }
+                if self.analysis.place(self.func, args[1]).is_some() =>
+            {
                 self.place_access(inst, args[1], Some(args[0]));
             }
             InstructionData::StackAddr { .. } | InstructionData::UnaryGlobalValue { .. }
-                if self.analysis.place(self.func, dfg.first_result(inst)).is_some() =>
+                if self
+                    .analysis
+                    .place(self.func, dfg.first_result(inst))
+                    .is_some() =>
             {
                 // The address of an off-heap place is never materialized: its only uses
                 // are the loads and stores above (the off-heap verifier made sure).
@@ -131,7 +136,10 @@ impl FuncLower<'_> {
     /// A load (`value` is `None`) or store of `value` through the off-heap place at `addr`:
     /// `local.get`/`local.set` of a value slot, `global.get`/`global.set` of a wasm global.
     fn place_access(&mut self, inst: ir::Inst, addr: ir::Value, value: Option<ir::Value>) {
-        let place = self.analysis.place(self.func, addr).expect("a place address");
+        let place = self
+            .analysis
+            .place(self.func, addr)
+            .expect("a place address");
         if let Some(value) = value {
             self.get(value);
         }

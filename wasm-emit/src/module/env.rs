@@ -52,16 +52,30 @@ pub struct WasmSig {
 impl WasmSig {
     /// The wasm signature of a CLIF signature whose entries `refs` marks as references.
     pub fn of(sig: &ir::Signature, refs: &SigRefs) -> WasmSig {
-        let ty = |p: &ir::AbiParam, r: Option<RefType>| r.map_or(val_type(p.value_type), ref_val_type);
+        let ty =
+            |p: &ir::AbiParam, r: Option<RefType>| r.map_or(val_type(p.value_type), ref_val_type);
         WasmSig {
-            params: sig.params.iter().enumerate().map(|(i, p)| ty(p, refs.param(i))).collect(),
-            results: sig.returns.iter().enumerate().map(|(i, p)| ty(p, refs.ret(i))).collect(),
+            params: sig
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ty(p, refs.param(i)))
+                .collect(),
+            results: sig
+                .returns
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ty(p, refs.ret(i)))
+                .collect(),
         }
     }
 
     /// Whether any entry is a reference.
     pub fn has_refs(&self) -> bool {
-        self.params.iter().chain(&self.results).any(|t| matches!(t, ValType::Ref(_)))
+        self.params
+            .iter()
+            .chain(&self.results)
+            .any(|t| matches!(t, ValType::Ref(_)))
     }
 }
 
@@ -154,8 +168,8 @@ impl ModuleEnv {
         for (i, (id, _)) in imported.chain(defined).enumerate() {
             table_index.insert(id, i as u32);
         }
-        let uses_reference_types = !decls.tables.is_empty()
-            || decls.globals.values().any(|g| g.ty.ref_type().is_some());
+        let uses_reference_types =
+            !decls.tables.is_empty() || decls.globals.values().any(|g| g.ty.ref_type().is_some());
         ModuleEnv {
             decls: decls.clone(),
             global_index,

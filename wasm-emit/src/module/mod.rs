@@ -8,10 +8,10 @@ use crate::func::LoweredFunction;
 use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};
 use env::{heap_type, wasm_val_type, ModuleEnv};
 use wasm_encoder::{
-    CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind,
-    ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection,
-    IndirectNameMap, MemorySection, MemoryType, Module, NameMap, NameSection, RefType,
-    TableSection, TableType, TypeSection, ValType,
+    CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind, ExportSection,
+    FunctionSection, GlobalSection, GlobalType, ImportSection, IndirectNameMap, MemorySection,
+    MemoryType, Module, NameMap, NameSection, RefType, TableSection, TableType, TypeSection,
+    ValType,
 };
 use wasmparser::WasmFeatures;
 
@@ -42,7 +42,16 @@ pub fn features(env: &ModuleEnv) -> WasmFeatures {
     if env.uses_reference_types {
         features |= WasmFeatures::REFERENCE_TYPES;
     }
-    if env.decls.globals.values().any(|g| g.ty == cranelift_offheap::WasmType::V128) {
+    if !env.ref_funcs.is_empty() {
+        // `ref.func` needs its function in a declarative elem segment: bulk memory.
+        features |= WasmFeatures::BULK_MEMORY;
+    }
+    if env
+        .decls
+        .globals
+        .values()
+        .any(|g| g.ty == cranelift_offheap::WasmType::V128)
+    {
         features |= WasmFeatures::SIMD;
     }
     features
@@ -76,7 +85,9 @@ fn init_expr(g: &GlobalDecl) -> ConstExpr {
         ConstValue::I64(v) => ConstExpr::i64_const(v),
         ConstValue::F32(b) => ConstExpr::f32_const(wasm_encoder::Ieee32::new(b)),
         ConstValue::F64(b) => ConstExpr::f64_const(wasm_encoder::Ieee64::new(b)),
-        ConstValue::Null => ConstExpr::ref_null(heap_type(g.ty.ref_type().unwrap_or(OffHeapRef::Extern))),
+        ConstValue::Null => {
+            ConstExpr::ref_null(heap_type(g.ty.ref_type().unwrap_or(OffHeapRef::Extern)))
+        }
     }
 }
 
@@ -94,11 +105,21 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
     module.section(&types);
 
     let decls = &env.decls;
-    let imported_globals = decls.globals.values().filter_map(|g| g.import.as_ref().map(|i| (i, g)));
-    let imported_tables = decls.tables.values().filter_map(|t| t.import.as_ref().map(|i| (i, t)));
+    let imported_globals = decls
+        .globals
+        .values()
+        .filter_map(|g| g.import.as_ref().map(|i| (i, g)));
+    let imported_tables = decls
+        .tables
+        .values()
+        .filter_map(|t| t.import.as_ref().map(|i| (i, t)));
     let mut imports = ImportSection::new();
     for import in &env.imports {
-        imports.import(&import.module, &import.name, EntityType::Function(import.type_index));
+        imports.import(
+            &import.module,
+            &import.name,
+            EntityType::Function(import.type_index),
+        );
     }
     for (i, g) in imported_globals {
         imports.import(&i.module, &i.name, EntityType::Global(global_type(g)));

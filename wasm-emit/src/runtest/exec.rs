@@ -14,16 +14,23 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// An engine with memory64, tail calls and fuel enabled.
+    /// An engine with memory64, tail calls, reference types (externrefs need wasmtime's GC)
+    /// and fuel enabled.
     pub fn new() -> Result<Executor, String> {
         let mut config = Config::new();
         config
             .wasm_memory64(true)
             .wasm_tail_call(true)
+            .wasm_reference_types(true)
             .consume_fuel(true);
         Ok(Executor {
             engine: Engine::new(&config).map_err(|e| e.to_string())?,
         })
+    }
+
+    /// The engine (for embedders that run modules themselves, e.g. with externrefs).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// Compile `bytes` for this engine.

@@ -12,8 +12,8 @@ mod exec;
 
 use crate::error::{ErrorKind, Feature};
 use crate::{check, compile_module, Options, Target};
-use cranelift_offheap::ModuleDecls;
 use cranelift_codegen::ir;
+use cranelift_offheap::ModuleDecls;
 use cranelift_reader::{parse_run_command, parse_test, ParseOptions, RunCommand};
 use std::collections::{HashMap, HashSet, VecDeque};
 

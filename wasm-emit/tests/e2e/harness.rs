@@ -8,7 +8,7 @@ use cranelift_interpreter::interpreter::{Interpreter, InterpreterState};
 use cranelift_interpreter::step::ControlFlow;
 use std::sync::OnceLock;
 use wasm_emit::runtest::Executor;
-use wasm_emit::{compile, Options, Target};
+use wasm_emit::{compile_module, Options, Target};
 
 /// The result of running a function: its values, or a trap.
 #[derive(Debug, Clone)]
@@ -22,9 +22,14 @@ fn executor() -> &'static Executor {
     EXEC.get_or_init(|| Executor::new().expect("wasmtime starts"))
 }
 
+/// Parse CLIF text, with the off-heap extension's syntax.
+pub fn parse_module(text: &str) -> (cranelift_offheap::ModuleDecls, Vec<ir::Function>) {
+    cranelift_offheap::text::parse(text).unwrap_or_else(|e| panic!("bad test CLIF: {e}\n{text}"))
+}
+
 /// Parse CLIF text (functions only).
 pub fn parse(text: &str) -> Vec<ir::Function> {
-    cranelift_reader::parse_functions(text).unwrap_or_else(|e| panic!("bad test CLIF: {e}\n{text}"))
+    parse_module(text).1
 }
 
 /// A compiled module with the functions it came from.
@@ -37,12 +42,13 @@ pub struct Compiled {
 /// validated again here against the full feature set so a test cannot pass on an
 /// unvalidated module.
 pub fn build_for(text: &str, target: Target) -> Compiled {
-    let funcs = parse(text);
+    let (decls, funcs) = parse_module(text);
     let options = Options {
         target,
         ..Options::default()
     };
-    let bytes = compile(&funcs, &options).unwrap_or_else(|e| panic!("compile failed: {e}\n{text}"));
+    let bytes = compile_module(&funcs, &decls, &options)
+        .unwrap_or_else(|e| panic!("compile failed: {e}\n{text}"));
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(&bytes)
         .expect("emitted module validates");

@@ -11,4 +11,5 @@ mod float;
 mod harness;
 mod int;
 mod memory;
+mod offheap;
 mod regressions;

@@ -1,0 +1,113 @@
+//! The adversarial suite (`suite/reject`: one program per way of taking an off-heap
+//! address or forging or leaking a reference, each rejected with exactly its rule), the
+//! legal look-alikes (`suite/accept`), and the text round trip of every file.
+
+use cranelift_offheap::text::{parse, print};
+use cranelift_offheap::{verify, Rule};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/suite")
+        .join(dir);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "clif"))
+        .collect();
+    out.sort();
+    out
+}
+
+fn rules_of(path: &Path) -> Vec<Rule> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let (decls, funcs) = parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    funcs
+        .iter()
+        .filter_map(|f| verify(f, &decls).err())
+        .flatten()
+        .map(|e| {
+            // Every error names the function, the instruction (when there is one) and a hint.
+            assert!(e.to_string().contains("in function %f"), "{e}");
+            assert!(!e.hint().is_empty());
+            e.rule
+        })
+        .collect()
+}
+
+#[test]
+fn every_adversarial_program_is_rejected_with_its_rule() {
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    let all = files("reject");
+    assert!(all.len() >= 40, "the suite has {} programs", all.len());
+    for path in &all {
+        let text = std::fs::read_to_string(path).unwrap();
+        let expected = text
+            .lines()
+            .find_map(|l| l.strip_prefix("; expect: "))
+            .unwrap_or_else(|| panic!("{}: no `; expect:` line", path.display()));
+        let rule = Rule::ALL
+            .iter()
+            .find(|r| r.name() == expected)
+            .unwrap_or_else(|| panic!("{}: unknown rule {expected}", path.display()));
+        let found = rules_of(path);
+        assert!(
+            !found.is_empty(),
+            "{}: accepted, expected {expected}",
+            path.display()
+        );
+        assert!(
+            found.iter().all(|r| r == rule),
+            "{}: expected only {expected}, got {found:?}",
+            path.display()
+        );
+        *per_rule.entry(rule.name()).or_default() += 1;
+    }
+    eprintln!("adversarial programs per rule:");
+    for (rule, n) in &per_rule {
+        eprintln!("  {rule}: {n}");
+    }
+}
+
+#[test]
+fn every_legal_look_alike_is_accepted() {
+    let all = files("accept");
+    assert!(all.len() >= 40, "the suite has {} programs", all.len());
+    for path in &all {
+        let found = rules_of(path);
+        assert!(
+            found.is_empty(),
+            "{}: rejected with {found:?}",
+            path.display()
+        );
+    }
+}
+
+/// `parse(print(f))` gives back `f` (and the declarations) for every test file.
+#[test]
+fn text_round_trips() {
+    for path in files("reject").into_iter().chain(files("accept")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (decls, funcs) = parse(&text).unwrap();
+        let printed = print(&decls, &funcs);
+        let (decls2, funcs2) = parse(&printed)
+            .unwrap_or_else(|e| panic!("{}: reparse failed: {e}\n{printed}", path.display()));
+        assert_eq!(decls, decls2, "{}", path.display());
+        assert_eq!(funcs.len(), funcs2.len());
+        for (a, b) in funcs.iter().zip(&funcs2) {
+            assert_eq!(
+                a.display().to_string(),
+                b.display().to_string(),
+                "{}",
+                path.display()
+            );
+        }
+        assert_eq!(
+            printed,
+            print(&decls2, &funcs2),
+            "{}: printing is stable",
+            path.display()
+        );
+    }
+}

@@ -467,3 +467,69 @@ fn random_value_slot_programs_match_the_interpreter_without_memory() {
         }
     }
 }
+
+/// Imported globals are read and written through the host's `Global`s.
+#[test]
+fn imported_globals_are_the_hosts() {
+    let text = r#"
+global %limit: i64 import "env" "limit"
+global %obj: externref mut import "env" "obj"
+
+function %twice() -> i64 {
+    gv0 = wasm_global %limit
+block0:
+    v0 = symbol_value.i64 gv0
+    v1 = load.i64 v0
+    v2 = iadd v1, v1
+    return v2
+}
+
+function %swap(externref) -> externref {
+    gv0 = wasm_global %obj
+block0(v0: externref):
+    v1 = symbol_value.i64 gv0
+    v2 = load.i32 v1
+    store v0, v1
+    return v2
+}
+"#;
+    let exec = Executor::new().unwrap();
+    let (_, _, bytes) = compile_text(text, Target::wasm64());
+    let module = exec.load(&bytes).unwrap();
+    let mut store = Store::new(exec.engine(), ());
+    store.set_fuel(u64::MAX).unwrap();
+    let limit = wasmtime::Global::new(
+        &mut store,
+        wasmtime::GlobalType::new(wasmtime::ValType::I64, wasmtime::Mutability::Const),
+        Val::I64(21),
+    )
+    .unwrap();
+    let first = ExternRef::new(&mut store, "first").unwrap();
+    let obj = wasmtime::Global::new(
+        &mut store,
+        wasmtime::GlobalType::new(wasmtime::ValType::EXTERNREF, wasmtime::Mutability::Var),
+        Val::ExternRef(Some(first)),
+    )
+    .unwrap();
+    let instance = Instance::new(&mut store, &module, &[limit.into(), obj.into()]).unwrap();
+    let twice = instance
+        .get_typed_func::<(), i64>(&mut store, "twice")
+        .unwrap();
+    assert_eq!(twice.call(&mut store, ()).unwrap(), 42);
+    let swap = instance.get_func(&mut store, "swap").unwrap();
+    let second = ExternRef::new(&mut store, "second").unwrap();
+    let mut out = [Val::I32(0)];
+    swap.call(&mut store, &[Val::ExternRef(Some(second))], &mut out)
+        .unwrap();
+    let Val::ExternRef(Some(old)) = out[0] else {
+        panic!()
+    };
+    assert!(Rooted::ref_eq(&store, &old, &first).unwrap());
+    let Val::ExternRef(Some(now)) = obj.get(&mut store) else {
+        panic!()
+    };
+    assert!(
+        Rooted::ref_eq(&store, &now, &second).unwrap(),
+        "the host's global was written"
+    );
+}

@@ -17,7 +17,7 @@ use cranelift_offheap::ModuleDecls;
 use cranelift_reader::{parse_run_command, parse_test, ParseOptions, RunCommand};
 use std::collections::{HashMap, HashSet, VecDeque};
 
-pub use exec::Executor;
+pub use exec::{from_val as exec_data_value, to_val as exec_val, Executor};
 
 /// The outcome of one run line.
 #[derive(Clone, Debug, PartialEq)]

@@ -12,4 +12,3 @@ mod harness;
 mod int;
 mod memory;
 mod offheap;
-mod regressions;

@@ -1,0 +1,37 @@
+//! The logic of wasm-emit's fuzz targets, shared by the cargo-fuzz binaries in `fuzz/` and
+//! the stable `cargo test` that replays their seed corpora (`fuzz/seeds/<target>/`).
+//!
+//! - [`differential`]: random CLIF programs, wasm-emit + wasmtime against Cranelift's
+//!   interpreter (with a state that models linear memory and globals).
+//! - [`parse_lower`]: arbitrary text through the parser and the lowering: never a panic,
+//!   never an invalid module.
+//! - [`offheap_escape`]: legal off-heap programs and one escaping mutation each: the
+//!   verifier accepts every original and rejects every mutant.
+//!
+//! Each target panics on a bug, which is what libFuzzer and the replay test look for.
+
+pub mod differential;
+pub mod escape;
+pub mod gen;
+pub mod interp;
+
+pub use differential::differential;
+pub use escape::offheap_escape;
+
+use wasm_emit::{compile_module, text, Options, Target};
+
+/// Arbitrary text through the CLIF parser (with the off-heap syntax) and the lowering, for
+/// both targets: every failure must be an `Err`; every module returned is validated.
+pub fn parse_lower(data: &[u8]) {
+    let source = String::from_utf8_lossy(data);
+    let Ok(file) = text::parse_file(&source) else {
+        return;
+    };
+    for target in [Target::wasm32(), Target::wasm64()] {
+        let options = Options {
+            target,
+            ..Options::default()
+        };
+        let _ = compile_module(&file.functions, &file.decls, &options);
+    }
+}

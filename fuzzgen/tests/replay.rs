@@ -1,0 +1,37 @@
+//! Replays the committed seed corpus of every fuzz target (`fuzz/seeds/<target>/`) on
+//! stable Rust, so a regression fails `cargo test` without libFuzzer. Inputs that once
+//! found bugs live there too (named `regression-*`).
+
+use std::path::Path;
+
+fn replay(target: &str, run: fn(&[u8])) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/seeds")
+        .join(target);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let result = std::panic::catch_unwind(|| run(&data));
+        assert!(result.is_ok(), "{target}: {} fails", path.display());
+        count += 1;
+    }
+    assert!(count > 0, "no seeds for {target}");
+}
+
+#[test]
+fn differential_seeds() {
+    replay("differential", |d| {
+        fuzzgen::differential(d);
+    });
+}
+
+#[test]
+fn parse_lower_seeds() {
+    replay("parse_lower", fuzzgen::parse_lower);
+}
+
+#[test]
+fn offheap_escape_seeds() {
+    replay("offheap_escape", fuzzgen::offheap_escape);
+}

@@ -22,6 +22,8 @@ impl Executor {
             .wasm_memory64(true)
             .wasm_tail_call(true)
             .wasm_reference_types(true)
+            // The modules are small and run briefly: compile them fast.
+            .cranelift_opt_level(wasmtime::OptLevel::None)
             .consume_fuel(true);
         Ok(Executor {
             engine: Engine::new(&config).map_err(|e| e.to_string())?,

@@ -73,8 +73,8 @@ pub fn import_function(
 }
 
 /// The callee for intrinsic `i` in `func` (declared on first use). `elem` is the element
-/// type of the table for table intrinsics; `int` the type of table handles and
-/// `func_addr`s.
+/// type of the table for table intrinsics; `int` the pointer type (of table handles,
+/// `func_addr`s, and memory addresses and sizes).
 pub fn intrinsic(
     decls: &mut ModuleDecls,
     func: &mut ir::Function,
@@ -85,7 +85,8 @@ pub fn intrinsic(
     let (params, results) = i.operands();
     let resolve = |o: &Operand| match o {
         Operand::Is(t) => *t,
-        Operand::AnyInt => WasmType::of_clif(int).unwrap_or(WasmType::I32),
+        Operand::AnyInt | Operand::Addr => WasmType::of_clif(int).unwrap_or(WasmType::I32),
+        Operand::Segment => WasmType::I32,
         Operand::Elem => elem.unwrap_or(RefType::Extern).wasm(),
     };
     let params: Vec<WasmType> = params.iter().map(resolve).collect();

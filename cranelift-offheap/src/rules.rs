@@ -86,11 +86,13 @@ pub enum Rule {
     TableOperand,
     /// A signature side table that does not fit its signature.
     RefSignature,
+    /// A segment operand of an intrinsic that is not an `iconst`.
+    SegmentOperand,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 39] = [
+    pub const ALL: [Rule; 40] = [
         Rule::AddressArithmetic,
         Rule::AddressCompare,
         Rule::AddressSelect,
@@ -130,6 +132,7 @@ impl Rule {
         Rule::RefFuncOperand,
         Rule::TableOperand,
         Rule::RefSignature,
+        Rule::SegmentOperand,
     ];
 
     /// The stable name.
@@ -174,6 +177,7 @@ impl Rule {
             Rule::RefFuncOperand => "ref-func-operand",
             Rule::TableOperand => "table-operand",
             Rule::RefSignature => "ref-signature",
+            Rule::SegmentOperand => "segment-operand",
         }
     }
 
@@ -212,6 +216,7 @@ impl Rule {
             IntrinsicSignature => "declare the intrinsic with exactly its documented signature",
             RefFuncOperand => "pass the result of `func_addr` of the function directly",
             TableOperand => "pass `symbol_value` of a `wasm_table` global value as the first argument",
+            SegmentOperand => "pass the segment index as an `iconst.i32`: segments are known statically",
             RefSignature => "record as many entries as the signature has, and references only on i32 entries",
         }
     }

@@ -545,15 +545,48 @@ impl Verifier<'_> {
         done: &mut [bool],
     ) {
         let mut elem = None;
-        if i.takes_table() {
-            done[0] = true;
-            match args.first().and_then(|&v| self.place(v)) {
-                Some(Place::Table { elem: e, .. }) => elem = Some(e),
-                _ => self.error(
+        let mut tables_ok = true;
+        for &p in i.table_params() {
+            done[p] = true;
+            match args.get(p).and_then(|&v| self.place(v)) {
+                Some(Place::Table { elem: e, .. }) if elem.is_none_or(|x| x == e) => elem = Some(e),
+                Some(Place::Table { .. }) => {
+                    tables_ok = false;
+                    self.error(
+                        Some(inst),
+                        Rule::IntrinsicSignature,
+                        format!("the tables of %{} have different element types", i.name()),
+                    );
+                }
+                _ => {
+                    tables_ok = false;
+                    self.error(
+                        Some(inst),
+                        Rule::TableOperand,
+                        format!("argument {p} of %{} must be a table handle", i.name()),
+                    );
+                }
+            }
+        }
+        for &p in i.segment_params() {
+            done[p] = true;
+            let is_iconst = args
+                .get(p)
+                .is_some_and(|&v| match self.func.dfg.value_def(v) {
+                    ir::ValueDef::Result(def, _) => {
+                        self.func.dfg.insts[def].opcode() == Opcode::Iconst
+                    }
+                    _ => false,
+                });
+            if !is_iconst {
+                self.error(
                     Some(inst),
-                    Rule::TableOperand,
-                    format!("the first argument of %{} must be a table handle", i.name()),
-                ),
+                    Rule::SegmentOperand,
+                    format!(
+                        "argument {p} of %{} must be an iconst segment index",
+                        i.name()
+                    ),
+                );
             }
         }
         if i == Intrinsic::RefFunc {
@@ -576,7 +609,7 @@ impl Verifier<'_> {
         }
         let signature = &self.func.dfg.signatures[sig];
         // The element type is only known when the table operand is valid; then check.
-        if (!i.takes_table() || elem.is_some()) && !i.matches(signature, refs, elem) {
+        if tables_ok && !i.matches(signature, refs, elem) {
             let elem_note = elem.map_or(String::new(), |e| {
                 format!(" (REF = {e}, the table's element type)")
             });

@@ -44,6 +44,9 @@ pub mod text;
 pub mod types;
 
 pub use error::{Error, ErrorDetails, ErrorKind, Feature, Result};
+pub use module::layout::{
+    DataSegment, ElemSegment, FunctionImport, MemoryLayout, ModuleLayout, SegmentMode,
+};
 pub use target::Target;
 
 use cranelift_codegen::ir::InstBuilder;
@@ -185,10 +188,22 @@ pub fn compile_module(
     decls: &ModuleDecls,
     options: &Options,
 ) -> Result<Vec<u8>> {
+    compile_with_layout(functions, decls, &ModuleLayout::default(), options)
+}
+
+/// Like [`compile_module`], with the module around the functions given by `layout`: the
+/// linear memory, data and elem segments, the function table, import names, exports and
+/// the start function.
+pub fn compile_with_layout(
+    functions: &[ir::Function],
+    decls: &ModuleDecls,
+    layout: &ModuleLayout,
+    options: &Options,
+) -> Result<Vec<u8>> {
     for func in functions {
         check(func, decls, options)?;
     }
-    let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls);
+    let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
     declare_imports(&mut env, functions, options)?;
     for func in functions {
         let refs = decls
@@ -197,6 +212,7 @@ pub fn compile_module(
             .unwrap_or_default();
         env.define(func.name.to_string(), WasmSig::of(&func.signature, &refs))?;
     }
+    env.resolve_layout()?;
     let mut defined = Vec::with_capacity(functions.len());
     for func in functions {
         let lowered = func::lower_function(func, &mut env)?;
@@ -218,7 +234,11 @@ pub fn compile_module(
         });
         next += 1;
     }
-    if options.export_functions && env.uses_memory && defined.iter().any(|f| f.name == "memory") {
+    if options.export_functions
+        && env.uses_memory
+        && layout.memory.is_none()
+        && defined.iter().any(|f| f.name == "memory")
+    {
         return Err(Error::new(
             ErrorKind::Invalid,
             "%memory",
@@ -284,6 +304,29 @@ fn declare_imports(
                 None => imported.push((key, sig)),
             }
         }
+    }
+    for import in env.layout.imports.clone() {
+        let sig = WasmSig::of(&import.signature, &import.refs);
+        if let Some((_, used)) = imported.iter().find(|(k, _)| *k == import.name) {
+            if *used != sig {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    import.name.clone(),
+                    "a call declares the imported function with another signature than the layout",
+                )
+                .with_hint("declare every import with one signature"));
+            }
+        }
+        if defined.contains(&import.name) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                import.name.clone(),
+                "the module layout imports a function that is also defined",
+            )
+            .with_hint("define it or import it, not both"));
+        }
+        imported.retain(|(k, _)| *k != import.name);
+        env.import(import.name, &import.import.module, &import.import.name, sig);
     }
     for (key, sig) in imported {
         let name = key.strip_prefix('%').unwrap_or(&key).to_string();

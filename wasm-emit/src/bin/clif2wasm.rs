@@ -60,6 +60,17 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Round-trip a wasm module through Cranelift and back:
+    /// `clif2wasm roundtrip IN.wasm -o OUT.wasm [--opt] [--stats]`.
+    ///
+    /// Runs `clif2wasm-roundtrip` (package `wasm-roundtrip`) from beside this program or
+    /// from PATH, so that this crate never depends on the Cranelift 0.112 wasm front end.
+    #[command(disable_help_flag = true)]
+    Roundtrip {
+        /// Arguments for clif2wasm-roundtrip (`--help` lists them).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -81,6 +92,7 @@ fn main() -> ExitCode {
             report,
             quiet,
         } => run(&files, target.target(), report, quiet),
+        Command::Roundtrip { args } => roundtrip(&args),
     });
     match result {
         Ok(Ok(code)) => code,
@@ -90,6 +102,28 @@ fn main() -> ExitCode {
         }
         Err(_) => ExitCode::from(1),
     }
+}
+
+/// Run the external `clif2wasm-roundtrip` with `args`, passing its exit code on.
+fn roundtrip(args: &[std::ffi::OsString]) -> Result<ExitCode, String> {
+    const TOOL: &str = "clif2wasm-roundtrip";
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(TOOL)))
+        .filter(|p| p.exists());
+    let program = beside.unwrap_or_else(|| PathBuf::from(TOOL));
+    let status = std::process::Command::new(&program)
+        .args(args)
+        .status()
+        .map_err(|e| {
+            format!(
+                "cannot run {}: {e}; build it with `cargo build --release -p wasm-roundtrip`",
+                program.display()
+            )
+        })?;
+    Ok(ExitCode::from(
+        status.code().unwrap_or(1).clamp(0, 255) as u8
+    ))
 }
 
 fn compile(

@@ -4,13 +4,11 @@
 
 use crate::error::{Error, ErrorKind, Feature, Result};
 use crate::func::FuncLower;
-use crate::module::env::heap_type;
 use crate::module::env::{Callee, WasmSig};
 use crate::runtime::Helper;
 use crate::types::is_narrow;
 use cranelift_codegen::ir::{self, types, ExternalName, InstructionData, Opcode};
-use cranelift_offheap::analysis::Place;
-use cranelift_offheap::intrinsics::{callee_kind, CalleeKind, Intrinsic};
+use cranelift_offheap::intrinsics::{callee_kind, CalleeKind};
 use wasm_encoder::BlockType;
 
 impl FuncLower<'_> {
@@ -32,7 +30,7 @@ impl FuncLower<'_> {
                         )
                         .with_hint("call it, then return its result"));
                 }
-                self.intrinsic(inst, intrinsic);
+                self.intrinsic(inst, intrinsic)?;
             }
             (Opcode::Call | Opcode::ReturnCall, InstructionData::Call { func_ref, .. }) => {
                 let func_ref = *func_ref;
@@ -98,7 +96,15 @@ impl FuncLower<'_> {
             (Opcode::FuncAddr, InstructionData::FuncAddr { func_ref, .. }) => {
                 let ty = dfg.ctrl_typevar(inst);
                 let index = self.callee_index(inst, *func_ref)?;
-                let slot = self.env.table_slot(index);
+                let Some(slot) = self.env.table_slot(index) else {
+                    return Err(self
+                        .error(
+                            inst,
+                            ErrorKind::Invalid,
+                            "the function is in no active elem segment of the declared function table",
+                        )
+                        .with_hint("add the function to an elem segment of the layout's function table"));
+                };
                 self.env.uses_table = true;
                 self.int_const(ty == types::I64, i64::from(slot));
                 self.set(self.result(inst, 0));
@@ -154,61 +160,6 @@ impl FuncLower<'_> {
                 "a tail call's callee must return the same types as the caller",
             )
             .with_hint("use a plain call followed by return"))
-    }
-
-    /// An intrinsic: a wasm reference or table instruction in place of the call.
-    fn intrinsic(&mut self, inst: ir::Inst, intrinsic: Intrinsic) {
-        self.env.uses_reference_types = true;
-        let args = self.func.dfg.inst_args(inst).len();
-        let table_of = |this: &Self| match this.analysis.place(this.func, this.arg(inst, 0)) {
-            Some(Place::Table { id, .. }) => this.env.table_index[&id],
-            _ => unreachable!("the off-heap verifier checked the table operand"),
-        };
-        match intrinsic {
-            Intrinsic::RefNull(r) => {
-                self.sink().ref_null(heap_type(r));
-            }
-            Intrinsic::RefIsNull(_) => {
-                self.get(self.arg(inst, 0));
-                self.sink().ref_is_null();
-            }
-            Intrinsic::RefFunc => {
-                let addr = self.arg(inst, 0);
-                let ir::ValueDef::Result(def, _) = self.func.dfg.value_def(addr) else {
-                    unreachable!("the off-heap verifier checked the operand")
-                };
-                let InstructionData::FuncAddr { func_ref, .. } = self.func.dfg.insts[def] else {
-                    unreachable!("the off-heap verifier checked the operand")
-                };
-                // The func_addr was lowered (and so resolved) before this use.
-                let callee = resolve_callee(self.func, func_ref, |k| self.env.lookup(k))
-                    .map(|c| self.env.callee(c))
-                    .unwrap_or(0);
-                self.env.ref_func(callee);
-                self.sink().ref_func(callee);
-            }
-            Intrinsic::TableGet
-            | Intrinsic::TableSet
-            | Intrinsic::TableSize
-            | Intrinsic::TableGrow
-            | Intrinsic::TableFill => {
-                let t = table_of(self);
-                for i in 1..args {
-                    self.get(self.arg(inst, i));
-                }
-                let mut s = self.sink();
-                match intrinsic {
-                    Intrinsic::TableGet => s.table_get(t),
-                    Intrinsic::TableSet => s.table_set(t),
-                    Intrinsic::TableSize => s.table_size(t),
-                    Intrinsic::TableGrow => s.table_grow(t),
-                    _ => s.table_fill(t),
-                };
-            }
-        }
-        if let Some(&result) = self.func.dfg.inst_results(inst).first() {
-            self.set(result);
-        }
     }
 
     /// The wasm function index a `FuncRef` of this function resolves to.

@@ -3,12 +3,14 @@
 //!
 //! The concerns are split by operand kind: `int` (integer arithmetic, bits, comparisons,
 //! overflow families), `float` (arithmetic, comparisons, conversions), `mem` (loads, stores,
-//! stack slots) and `call` (calls, returns, tail calls, function addresses, traps).
+//! stack slots), `call` (calls, returns, tail calls, function addresses, traps) and
+//! `intrinsic` (the off-heap intrinsics: references, tables, bulk memory).
 
 mod call;
 pub use call::{callee_key, declared_callees};
 mod float;
 mod int;
+mod intrinsic;
 mod mem;
 
 use crate::error::{ErrorKind, Feature, Result};

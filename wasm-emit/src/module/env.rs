@@ -4,6 +4,7 @@
 //! backend's own such as `__stack_pointer`), and the wasm features the module needs.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::module::layout::{ModuleLayout, SegmentMode};
 use crate::runtime::Helper;
 use crate::target::Target;
 use crate::types::val_type;
@@ -149,13 +150,24 @@ pub struct ModuleEnv {
     pub uses_tail_calls: bool,
     /// Whether any function uses the function table.
     pub uses_table: bool,
+    /// Whether any function uses bulk-memory instructions beyond `memory.copy`/`fill`.
+    pub uses_bulk_memory: bool,
+    /// The module's layout (memory, segments, imports, exports, start).
+    pub layout: ModuleLayout,
+    /// With a declared function table: the slot of each function in it.
+    given_slots: HashMap<u32, u32>,
     /// Initial stack pointer (top of the shadow stack).
     pub stack_top: u64,
 }
 
 impl ModuleEnv {
     /// An environment for `target` with the extension's declarations `decls`.
-    pub fn new(target: Target, stack_top: u64, decls: &ModuleDecls) -> ModuleEnv {
+    pub fn new(
+        target: Target,
+        stack_top: u64,
+        decls: &ModuleDecls,
+        layout: &ModuleLayout,
+    ) -> ModuleEnv {
         let mut global_index = HashMap::new();
         let imported = decls.globals.iter().filter(|(_, g)| g.import.is_some());
         let defined = decls.globals.iter().filter(|(_, g)| g.import.is_none());
@@ -192,6 +204,9 @@ impl ModuleEnv {
             uses_memory: false,
             uses_tail_calls: false,
             uses_table: false,
+            uses_bulk_memory: false,
+            layout: layout.clone(),
+            given_slots: HashMap::new(),
             stack_top,
         }
     }
@@ -284,20 +299,77 @@ impl ModuleEnv {
         }
     }
 
-    /// The table slot of function `index`, added on first request (slots start at 1).
-    pub fn table_slot(&mut self, index: u32) -> u32 {
+    /// The table slot of function `index`: with the backend's own table, added on first
+    /// request (slots start at 1); with a declared one, its first slot in the layout's
+    /// active segments (`None` if it has none).
+    pub fn table_slot(&mut self, index: u32) -> Option<u32> {
+        if self.layout.function_table.is_some() {
+            return self.given_slots.get(&index).copied();
+        }
         if let Some(&slot) = self.table_slot.get(&index) {
-            return slot;
+            return Some(slot);
         }
         self.table.push(index);
         let slot = self.table.len() as u32;
         self.table_slot.insert(index, slot);
-        slot
+        Some(slot)
     }
 
-    /// The wasm index of the function table (after the declared tables).
+    /// The wasm index of the function table: the layout's declared one, or the backend's
+    /// own after the declared tables.
     pub fn function_table(&self) -> u32 {
-        self.decls.tables.len() as u32
+        match self.layout.function_table {
+            Some(id) => self.table_index[&id],
+            None => self.decls.tables.len() as u32,
+        }
+    }
+
+    /// Resolve the layout's function names once every function is declared: fills the
+    /// slots of a declared function table, and checks that every name exists.
+    pub fn resolve_layout(&mut self) -> Result<()> {
+        let unknown = |name: &str, what: &str| {
+            Error::new(
+                ErrorKind::Invalid,
+                name,
+                format!("the module layout's {what} names a function that is not in the module"),
+            )
+            .with_hint("define or import the function, or remove it from the layout")
+        };
+        let mut given = HashMap::new();
+        for seg in &self.layout.elems {
+            let table = match (seg.mode, seg.table) {
+                (SegmentMode::Active { offset }, Some(t)) => Some((offset, t)),
+                (SegmentMode::Active { .. }, None) => {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        "",
+                        "an active elem segment of the module layout names no table",
+                    )
+                    .with_hint("set `table` of every active ElemSegment"))
+                }
+                _ => None,
+            };
+            for (i, name) in seg.funcs.iter().enumerate() {
+                let Some(name) = name else { continue };
+                let index = self
+                    .lookup(name)
+                    .ok_or_else(|| unknown(name, "elem segment"))?;
+                if let Some((offset, t)) = table {
+                    if Some(t) == self.layout.function_table {
+                        given.entry(index).or_insert((offset + i as u64) as u32);
+                    }
+                }
+            }
+        }
+        self.given_slots = given;
+        for (_, name) in &self.layout.exports {
+            self.lookup(name).ok_or_else(|| unknown(name, "exports"))?;
+        }
+        if let Some(name) = &self.layout.start {
+            self.lookup(name)
+                .ok_or_else(|| unknown(name, "start function"))?;
+        }
+        Ok(())
     }
 
     /// Index of the next backend-owned global.

@@ -2,16 +2,18 @@
 //! module, its name section, and its validation against exactly the features it uses.
 
 pub mod env;
+pub mod layout;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::func::LoweredFunction;
 use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};
 use env::{heap_type, wasm_val_type, ModuleEnv};
+use layout::SegmentMode;
 use wasm_encoder::{
-    CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind, ExportSection,
-    FunctionSection, GlobalSection, GlobalType, ImportSection, IndirectNameMap, MemorySection,
-    MemoryType, Module, NameMap, NameSection, RefType, TableSection, TableType, TypeSection,
-    ValType,
+    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType,
+    ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection,
+    IndirectNameMap, MemorySection, MemoryType, Module, NameMap, NameSection, RefType,
+    StartSection, TableSection, TableType, TypeSection, ValType,
 };
 use wasmparser::WasmFeatures;
 
@@ -42,9 +44,32 @@ pub fn features(env: &ModuleEnv) -> WasmFeatures {
     if env.uses_reference_types {
         features |= WasmFeatures::REFERENCE_TYPES;
     }
-    if !env.ref_funcs.is_empty() {
-        // `ref.func` needs its function in a declarative elem segment: bulk memory.
+    let layout = &env.layout;
+    if !env.ref_funcs.is_empty()
+        || env.uses_bulk_memory
+        || layout
+            .data
+            .iter()
+            .any(|d| !matches!(d.mode, SegmentMode::Active { .. }))
+        || layout
+            .elems
+            .iter()
+            .any(|e| !matches!(e.mode, SegmentMode::Active { .. }))
+    {
+        // `ref.func` needs its function in a declarative elem segment, and passive
+        // segments, `memory.init` and friends are bulk memory.
         features |= WasmFeatures::BULK_MEMORY;
+    }
+    if layout
+        .elems
+        .iter()
+        .any(|e| e.funcs.iter().any(Option::is_none))
+        || layout.elems.iter().any(|e| {
+            matches!(e.mode, SegmentMode::Active { .. })
+                && e.table.is_some_and(|t| env.table_index[&t] != 0)
+        })
+    {
+        features |= WasmFeatures::REFERENCE_TYPES;
     }
     if env
         .decls
@@ -127,6 +152,12 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
     for (i, t) in imported_tables {
         imports.import(&i.module, &i.name, EntityType::Table(table_type(t)));
     }
+    let memory_type = memory_type(env, memory_pages);
+    if let (Some(memory), Some(import)) = (&env.layout.memory, &memory_type) {
+        if let Some(i) = &memory.import {
+            imports.import(&i.module, &i.name, EntityType::Memory(*import));
+        }
+    }
     if !imports.is_empty() {
         module.section(&imports);
     }
@@ -142,7 +173,7 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
     for t in decls.tables.values().filter(|t| t.import.is_none()) {
         tables.table(table_type(t));
     }
-    if env.uses_table || !env.table.is_empty() {
+    if (env.uses_table || !env.table.is_empty()) && env.layout.function_table.is_none() {
         let size = env.table.len() as u64 + 1;
         tables.table(TableType {
             element_type: RefType::FUNCREF,
@@ -156,15 +187,14 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
         module.section(&tables);
     }
 
-    if env.uses_memory {
+    let memory_imported = env
+        .layout
+        .memory
+        .as_ref()
+        .is_some_and(|m| m.import.is_some());
+    if let (Some(ty), false) = (memory_type, memory_imported) {
         let mut memories = MemorySection::new();
-        memories.memory(MemoryType {
-            minimum: memory_pages,
-            maximum: None,
-            memory64: env.target.memory64,
-            shared: false,
-            page_size_log2: None,
-        });
+        memories.memory(ty);
         module.section(&memories);
     }
 
@@ -198,8 +228,19 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
             exports.export(&f.name, ExportKind::Func, num_imports + i as u32);
         }
     }
-    if env.uses_memory {
-        exports.export("memory", ExportKind::Memory, 0);
+    match &env.layout.memory {
+        Some(memory) => {
+            for name in &memory.exports {
+                exports.export(name, ExportKind::Memory, 0);
+            }
+        }
+        None if env.uses_memory => {
+            exports.export("memory", ExportKind::Memory, 0);
+        }
+        None => {}
+    }
+    for (name, func) in &env.layout.exports {
+        exports.export(name, ExportKind::Func, func_index(env, func));
     }
     for (id, g) in decls.globals.iter() {
         if let Some(name) = &g.export {
@@ -213,7 +254,14 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
     }
     module.section(&exports);
 
+    if let Some(start) = &env.layout.start {
+        module.section(&StartSection {
+            function_index: func_index(env, start),
+        });
+    }
+
     let mut elements = ElementSection::new();
+    layout_elements(env, &mut elements);
     if !env.table.is_empty() {
         let table = env.function_table();
         elements.active(
@@ -229,14 +277,101 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
         module.section(&elements);
     }
 
+    if env.uses_bulk_memory && !env.layout.data.is_empty() {
+        module.section(&DataCountSection {
+            count: env.layout.data.len() as u32,
+        });
+    }
+
     let mut code = CodeSection::new();
     for f in functions {
         code.function(&f.lowered.body);
     }
     module.section(&code);
 
+    if !env.layout.data.is_empty() {
+        let mut data = DataSection::new();
+        for segment in &env.layout.data {
+            match segment.mode {
+                SegmentMode::Active { offset } => {
+                    let offset = if env.target.memory64 {
+                        ConstExpr::i64_const(offset as i64)
+                    } else {
+                        ConstExpr::i32_const(offset as i32)
+                    };
+                    data.active(0, &offset, segment.bytes.iter().copied());
+                }
+                _ => {
+                    data.passive(segment.bytes.iter().copied());
+                }
+            }
+        }
+        module.section(&data);
+    }
+
     module.section(&names(env, functions));
     module.finish()
+}
+
+/// The memory the module defines or imports, if any.
+fn memory_type(env: &ModuleEnv, pages: u64) -> Option<MemoryType> {
+    let (minimum, maximum) = match &env.layout.memory {
+        Some(m) => (m.min_pages, m.max_pages),
+        None if env.uses_memory => (pages, None),
+        None => return None,
+    };
+    Some(MemoryType {
+        minimum,
+        maximum,
+        memory64: env.target.memory64,
+        shared: false,
+        page_size_log2: None,
+    })
+}
+
+/// The index of a function the layout names (checked by `ModuleEnv::resolve_layout`).
+fn func_index(env: &ModuleEnv, name: &str) -> u32 {
+    env.lookup(name).expect("layout names were resolved")
+}
+
+/// The layout's elem segments, in their order.
+fn layout_elements(env: &ModuleEnv, elements: &mut ElementSection) {
+    for segment in &env.layout.elems {
+        let indices: Vec<u32> = segment
+            .funcs
+            .iter()
+            .map(|f| f.as_deref().map_or(u32::MAX, |name| func_index(env, name)))
+            .collect();
+        let exprs: Vec<ConstExpr>;
+        let items = if indices.contains(&u32::MAX) {
+            exprs = indices
+                .iter()
+                .map(|&i| match i {
+                    u32::MAX => ConstExpr::ref_null(heap_type(OffHeapRef::Func)),
+                    i => ConstExpr::ref_func(i),
+                })
+                .collect();
+            Elements::Expressions(RefType::FUNCREF, exprs.as_slice().into())
+        } else {
+            Elements::Functions(indices.as_slice().into())
+        };
+        match (segment.mode, segment.table) {
+            (SegmentMode::Active { offset }, Some(t)) => {
+                let table = env.table_index[&t];
+                elements.active(
+                    (table != 0).then_some(table),
+                    &ConstExpr::i32_const(offset as i32),
+                    items,
+                );
+            }
+            (SegmentMode::Passive, _) => {
+                elements.passive(items);
+            }
+            _ => {
+                elements.declared(items);
+            }
+        }
+    }
 }
 
 fn names(env: &ModuleEnv, functions: &[DefinedFunction]) -> NameSection {

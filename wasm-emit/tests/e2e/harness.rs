@@ -339,3 +339,25 @@ impl Rng {
         self.next() % n
     }
 }
+
+/// Compile CLIF text for wasm32 inside `layout` (built from the parsed declarations).
+pub fn build_with_layout(
+    text: &str,
+    layout: impl FnOnce(&cranelift_offheap::ModuleDecls) -> wasm_emit::ModuleLayout,
+) -> Compiled {
+    let (decls, funcs) = parse_module(text);
+    let layout = layout(&decls);
+    let options = Options {
+        target: Target::wasm32(),
+        ..Options::default()
+    };
+    let bytes = wasm_emit::compile_with_layout(&funcs, &decls, &layout, &options)
+        .unwrap_or_else(|e| panic!("compile failed: {e}\n{text}"));
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(&bytes)
+        .expect("emitted module validates");
+    let module = executor()
+        .load(&bytes)
+        .expect("wasmtime accepts the module");
+    Compiled { funcs, module }
+}

@@ -10,5 +10,6 @@ mod errors;
 mod float;
 mod harness;
 mod int;
+mod layout;
 mod memory;
 mod offheap;

@@ -129,3 +129,17 @@ fn wasm32_addresses() {
     m.expect_trap("wide", &[DataValue::I64(1 << 32)]);
     m.expect("wide", &[DataValue::I64(100)], &[DataValue::I8(0)]);
 }
+
+/// Regression (found by the round trip): `uload32`/`sload32` without a type suffix have no
+/// controlling type; they were lowered as `i32.load` into an i64 local.
+#[test]
+fn unsuffixed_load32_is_i64() {
+    let text = "function %u(i32) -> i64, i64 {\n    ss0 = explicit_slot 8\nblock0(v0: i32):\n    v1 = stack_addr.i64 ss0\n    store v0, v1\n    v2 = uload32 v1\n    v3 = sload32 v1\n    return v2, v3\n}\n";
+    let m = build(text);
+    m.expect(
+        "u",
+        &[DataValue::I32(-2)],
+        &[DataValue::I64(0xffff_fffe), DataValue::I64(-2)],
+    );
+    m.agree("u", &[DataValue::I32(-2)]);
+}

@@ -7,6 +7,7 @@ use crate::frame::FrameLayout;
 use crate::locals::Locals;
 use crate::module::env::ref_val_type;
 use crate::module::env::ModuleEnv;
+use crate::stackify::{self, Placement};
 use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
 use cranelift_entity::SecondaryMap;
@@ -54,6 +55,15 @@ pub struct FuncLower<'a> {
     /// The local of each value slot that is used (`u32::MAX` until first use).
     slot_locals: SecondaryMap<StackSlot, u32>,
     label_local: Option<u32>,
+    /// Where each value lives (see `stackify`).
+    placement: SecondaryMap<Value, Placement>,
+    /// Tree values already emitted at their use.
+    emitted: SecondaryMap<Value, bool>,
+    /// Tree values whose lowering did not fit the tree discipline (read twice, or set
+    /// more than once): the function is lowered again with them in locals.
+    misplaced: Vec<Value>,
+    /// The last `local.set`: (local, start, end) in `code`, for the `local.tee` peephole.
+    last_set: Option<(u32, usize, usize)>,
 }
 
 /// Lower `func` against `env`.
@@ -79,25 +89,24 @@ pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<Lowere
             ));
         }
     }
-    let analysis = Analysis::compute(func, &env.decls);
-    let mut lower = FuncLower {
-        func,
-        env,
-        graph: &graph,
-        locals: Locals::new(func),
-        code: Vec::with_capacity(64 + 8 * func.dfg.num_insts()),
-        frame: None,
-        analysis,
-        slot_locals: SecondaryMap::with_default(u32::MAX),
-        label_local: None,
+    // Lower with values on the operand stack where `stackify` allows; a value whose
+    // instruction's lowering does not fit that discipline goes back to a local, and the
+    // function is lowered again (rare: a few instructions read an operand twice).
+    let mut keep_local: Vec<Value> = Vec::new();
+    let mut attempts = 0;
+    let lower = loop {
+        attempts += 1;
+        let placement = if attempts > 4 {
+            SecondaryMap::new()
+        } else {
+            stackify::placements(func, &keep_local)
+        };
+        let lower = attempt(func, &mut *env, &graph, &order, placement)?;
+        if lower.misplaced.is_empty() {
+            break lower;
+        }
+        keep_local.extend(lower.misplaced.iter().copied());
     };
-    lower.prologue()?;
-    let falls_through = cfg::structure::emit(&graph, &order, &mut lower)?;
-    if falls_through {
-        lower.sink().unreachable();
-    }
-    lower.sink().end();
-
     let locals = lower.locals.num_params() as usize + lower.locals.declared().len();
     if locals > MAX_LOCALS {
         return Err(Error::new(
@@ -123,6 +132,39 @@ pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<Lowere
             .map(|(slot, &l)| (l, slot.to_string())),
     );
     Ok(LoweredFunction { body, local_names })
+}
+
+/// One lowering of `func` with the value placement `placement`.
+fn attempt<'a>(
+    func: &'a ir::Function,
+    env: &'a mut ModuleEnv,
+    graph: &'a Graph,
+    order: &Order,
+    placement: SecondaryMap<Value, Placement>,
+) -> Result<FuncLower<'a>> {
+    let analysis = Analysis::compute(func, &env.decls);
+    let mut lower = FuncLower {
+        func,
+        env,
+        graph,
+        locals: Locals::new(func),
+        code: Vec::with_capacity(64 + 8 * func.dfg.num_insts()),
+        frame: None,
+        analysis,
+        slot_locals: SecondaryMap::with_default(u32::MAX),
+        label_local: None,
+        placement,
+        emitted: SecondaryMap::new(),
+        misplaced: Vec::new(),
+        last_set: None,
+    };
+    lower.prologue()?;
+    let falls_through = cfg::structure::emit(graph, order, &mut lower)?;
+    if falls_through {
+        lower.sink().unreachable();
+    }
+    lower.sink().end();
+    Ok(lower)
 }
 
 impl<'a> FuncLower<'a> {
@@ -162,22 +204,82 @@ impl<'a> FuncLower<'a> {
         self.slot_locals[slot]
     }
 
-    /// Push `value`.
+    /// Push `value`: from its local, or by emitting its definition here when it is a tree
+    /// or a rematerialized constant.
     pub fn get(&mut self, value: Value) {
+        let value = self.resolve(value);
+        match self.placement[value] {
+            Placement::Local => {}
+            Placement::Tree if self.emitted[value] => self.misplace(value),
+            Placement::Tree | Placement::Remat => {
+                self.emitted[value] = true;
+                if let ir::ValueDef::Result(def, _) = self.func.dfg.value_def(value) {
+                    self.last_set = None;
+                    if self.inst(def).is_ok() {
+                        return;
+                    }
+                }
+                self.misplace(value);
+            }
+            Placement::Dead => self.misplace(value),
+        }
         let local = self.local_of(value);
+        // `local.set x; local.get x` is `local.tee x`.
+        if let Some((l, start, end)) = self.last_set {
+            if l == local && end == self.code.len() {
+                self.code.truncate(start);
+                self.last_set = None;
+                self.sink().local_tee(local);
+                return;
+            }
+        }
         self.sink().local_get(local);
     }
 
-    /// Pop into `value`.
+    /// Pop into `value` (a tree or rematerialized value stays on the stack).
     pub fn set(&mut self, value: Value) {
+        let value = self.resolve(value);
+        if matches!(self.placement[value], Placement::Tree | Placement::Remat) {
+            if !self.emitted[value] {
+                // Set outside the emission at its use: the lowering sets it twice.
+                self.misplace(value);
+            }
+            self.emitted[value] = false;
+            if self.placement[value] == Placement::Tree {
+                // Any later read of it is a second read.
+                self.emitted[value] = true;
+            }
+            return;
+        }
         let local = self.local_of(value);
+        let start = self.code.len();
         self.sink().local_set(local);
+        self.last_set = Some((local, start, self.code.len()));
     }
 
     /// Pop into `value`, leaving it on the stack.
     pub fn tee(&mut self, value: Value) {
+        let value = self.resolve(value);
+        if self.placement[value] != Placement::Local {
+            self.misplace(value);
+        }
         let local = self.local_of(value);
         self.sink().local_tee(local);
+    }
+
+    /// Note that `value` cannot be kept off locals; the function will be lowered again.
+    fn misplace(&mut self, value: Value) {
+        if !self.misplaced.contains(&value) {
+            self.misplaced.push(value);
+        }
+    }
+
+    /// Whether `inst` is emitted where its result is used rather than where it stands.
+    fn emitted_at_use(&self, inst: ir::Inst) -> bool {
+        match self.func.dfg.inst_results(inst) {
+            [v] => self.placement[*v] != Placement::Local,
+            _ => false,
+        }
     }
 
     /// The type of `value`.
@@ -311,6 +413,9 @@ impl<'a> FuncLower<'a> {
                     };
                     self.copies(inst, call)?;
                 }
+                continue;
+            }
+            if self.emitted_at_use(inst) {
                 continue;
             }
             self.inst(inst)?;

@@ -20,7 +20,8 @@
 //! - [`support`]: decides up front whether a function uses only supported features.
 //! - [`cfg`]: the lowering graph, dominators, irreducible-loop repair and structuring.
 //! - [`isel`]: instruction selection, by operand kind.
-//! - [`locals`], [`frame`]: value placement and the shadow-stack frame.
+//! - [`stackify`], [`locals`], [`frame`]: value placement (operand stack or local) and the
+//!   shadow-stack frame.
 //! - [`module`]: index spaces, module assembly, validation.
 //! - [`runtime`]: helpers written in CLIF (fma, 64-bit high multiplies, libcalls).
 //! - [`text`]: CLIF files as the CLI reads them, with line numbers for errors.
@@ -38,6 +39,7 @@ pub mod module;
 #[cfg(feature = "cli")]
 pub mod runtest;
 pub mod runtime;
+pub mod stackify;
 pub mod support;
 pub mod target;
 pub mod text;

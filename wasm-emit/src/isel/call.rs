@@ -110,10 +110,11 @@ impl FuncLower<'_> {
                 self.set(self.result(inst, 0));
             }
             (Opcode::Return, _) => {
-                self.epilogue();
+                // Results first: they may read the stack pointer the epilogue restores.
                 for i in 0..dfg.inst_args(inst).len() {
                     self.get(self.arg(inst, i));
                 }
+                self.epilogue();
                 self.sink().return_();
             }
             (Opcode::Trap, _) => {

@@ -1,0 +1,300 @@
+//! Operand-stack scheduling: which values never need a local.
+//!
+//! Lowering normally pops every result into a local and pushes it back at each use. This
+//! pass finds the values that can skip the local (LLVM's RegStackify, waffle's treeify):
+//!
+//! - a **tree** value has one use, in the same block, and its instruction can move down to
+//!   that use: its definition is emitted where the use pushes it, so it flows on the stack;
+//! - a **rematerialized** value is a small constant, emitted at each use;
+//! - a **dead** value is the unused result of an instruction without effects; it is not
+//!   emitted at all.
+//!
+//! Moving an instruction down past others must not reorder effects. Instructions fall into
+//! four classes: pure, reads (loads, which may trap), traps (pure but may trap), and
+//! effects (stores, calls, anything else observable). A read or trap may not move past an
+//! effect; an effect may not move past anything but pure instructions; pure instructions
+//! move freely. Checking every instruction between the definition and the use (whether or
+//! not it is itself moved) keeps the order of every conflicting pair, because only the
+//! later of two conflicting instructions can ever move, and only further down.
+//!
+//! A tree carries the trees of its operands along, so its class is the strongest among
+//! them and its own.
+//!
+//! A use on a conditional edge (a `brif` or `br_table` argument, copied inside the branch)
+//! takes only pure trees, since the definition then runs on that path alone.
+
+use cranelift_codegen::ir::{self, InstructionData, Opcode, Value};
+use cranelift_entity::SecondaryMap;
+
+/// How a value is placed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Placement {
+    /// In a local (the default).
+    #[default]
+    Local,
+    /// Emitted at its single use and passed on the operand stack.
+    Tree,
+    /// A constant emitted at every use.
+    Remat,
+    /// Unused and without effects: not emitted.
+    Dead,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Class {
+    Pure,
+    Read,
+    Trap,
+    Effect,
+}
+
+fn class(func: &ir::Function, inst: ir::Inst) -> Class {
+    let op = func.dfg.insts[inst].opcode();
+    if op.is_call()
+        || op.can_store()
+        || op.other_side_effects()
+        || op.is_terminator()
+        || op.is_branch()
+        || matches!(op, Opcode::SetPinnedReg | Opcode::Trapz | Opcode::Trapnz)
+    {
+        Class::Effect
+    } else if op.can_load()
+        || matches!(
+            op,
+            Opcode::GetPinnedReg | Opcode::GetStackPointer | Opcode::GetFramePointer
+        )
+    {
+        Class::Read
+    } else if op.can_trap() {
+        Class::Trap
+    } else {
+        Class::Pure
+    }
+}
+
+/// Whether an instruction of class `moving` may move down past one of class `other`.
+fn may_pass(moving: Class, other: Class) -> bool {
+    match moving {
+        Class::Pure => true,
+        Class::Read | Class::Trap => other != Class::Effect,
+        Class::Effect => other == Class::Pure,
+    }
+}
+
+/// Whether `value` (defined by `inst`) is a constant cheap enough to emit at every use:
+/// its encoding is at most a few bytes longer than a `local.get`.
+fn is_cheap_constant(func: &ir::Function, inst: ir::Inst) -> bool {
+    match func.dfg.insts[inst] {
+        InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        } => {
+            let v = imm.bits();
+            (-(1 << 13)..(1 << 13)).contains(&v)
+        }
+        InstructionData::UnaryIeee32 { .. } => false,
+        InstructionData::UnaryIeee64 { .. } => false,
+        _ => false,
+    }
+}
+
+/// The placement of every value of `func`, except values in `keep_local`.
+pub fn placements(func: &ir::Function, keep_local: &[Value]) -> SecondaryMap<Value, Placement> {
+    let dfg = &func.dfg;
+    // Uses: count, and the one (instruction, is-conditional-edge) when there is one.
+    let mut uses: SecondaryMap<Value, u32> = SecondaryMap::new();
+    let mut user: SecondaryMap<Value, Option<(ir::Inst, bool)>> = SecondaryMap::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let conditional = matches!(
+                dfg.insts[inst],
+                InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
+            );
+            for &arg in dfg.inst_args(inst) {
+                let v = dfg.resolve_aliases(arg);
+                uses[v] += 1;
+                user[v] = Some((inst, false));
+            }
+            if let InstructionData::Brif { arg, blocks, .. } = dfg.insts[inst] {
+                let pool = &dfg.value_lists;
+                if blocks[0].block(pool) == blocks[1].block(pool)
+                    && blocks[0].args(pool).eq(blocks[1].args(pool))
+                {
+                    // Lowered as a jump: the condition is never pushed, so it must not
+                    // be a tree (its definition would vanish).
+                    uses[dfg.resolve_aliases(arg)] += 1;
+                }
+            }
+            for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+            {
+                for arg in call.args(&dfg.value_lists) {
+                    if let Some(arg) = arg.as_value() {
+                        let v = dfg.resolve_aliases(arg);
+                        uses[v] += 1;
+                        user[v] = Some((inst, conditional));
+                    }
+                }
+            }
+        }
+    }
+    let mut placement: SecondaryMap<Value, Placement> = SecondaryMap::new();
+    for block in func.layout.blocks() {
+        let insts: Vec<ir::Inst> = func.layout.block_insts(block).collect();
+        let classes: Vec<Class> = insts.iter().map(|&i| class(func, i)).collect();
+        // The class of an instruction together with the trees it pushes: moving it moves
+        // them too.
+        let mut tree_class: std::collections::HashMap<Value, Class> = Default::default();
+        // Prefix counts of effects and of non-pure instructions, for O(1) range queries.
+        let mut effects = vec![0u32; insts.len() + 1];
+        let mut impure = vec![0u32; insts.len() + 1];
+        for (i, c) in classes.iter().enumerate() {
+            effects[i + 1] = effects[i] + u32::from(*c == Class::Effect);
+            impure[i + 1] = impure[i] + u32::from(*c != Class::Pure);
+        }
+        let position: std::collections::HashMap<ir::Inst, usize> =
+            insts.iter().enumerate().map(|(i, &inst)| (inst, i)).collect();
+        for (i, &inst) in insts.iter().enumerate() {
+            let results = dfg.inst_results(inst);
+            if results.len() != 1 || dfg.insts[inst].opcode().is_branch() {
+                continue;
+            }
+            let v = results[0];
+            if keep_local.contains(&v) {
+                continue;
+            }
+            let mut c = classes[i];
+            for &arg in dfg.inst_args(inst) {
+                if let Some(&sub) = tree_class.get(&dfg.resolve_aliases(arg)) {
+                    c = c.max(sub);
+                }
+            }
+            if uses[v] == 0 {
+                if c == Class::Pure {
+                    placement[v] = Placement::Dead;
+                }
+                continue;
+            }
+            if c == Class::Pure && is_cheap_constant(func, inst) {
+                placement[v] = Placement::Remat;
+                continue;
+            }
+            if uses[v] != 1 {
+                continue;
+            }
+            let Some((use_inst, conditional)) = user[v] else {
+                continue;
+            };
+            let Some(&j) = position.get(&use_inst) else {
+                continue;
+            };
+            if j <= i || (conditional && c != Class::Pure) {
+                continue;
+            }
+            // Instructions strictly between the definition and the use.
+            let between_effects = effects[j] - effects[i + 1];
+            let between_impure = impure[j] - impure[i + 1];
+            let movable = match c {
+                Class::Pure => true,
+                Class::Read | Class::Trap => between_effects == 0,
+                Class::Effect => between_impure == 0,
+            };
+            debug_assert!(movable == (i + 1..j).all(|k| may_pass(c, classes[k])));
+            if movable {
+                placement[v] = Placement::Tree;
+                tree_class.insert(v, c);
+            }
+        }
+    }
+    placement
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placed(text: &str) -> Vec<(String, Placement)> {
+        let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
+        let p = placements(&func, &[]);
+        func.dfg
+            .values()
+            .filter(|&v| p[v] != Placement::Local)
+            .map(|v| (v.to_string(), p[v]))
+            .collect()
+    }
+
+    #[test]
+    fn trees_constants_and_dead_values() {
+        let text = "function %f(i64, i32) -> i32 {
+block0(v0: i64, v1: i32):
+    v2 = iconst.i32 5
+    v3 = iadd v1, v2
+    v4 = load.i32 v0
+    store v3, v0
+    v5 = iadd v4, v3
+    v6 = iconst.i32 100000
+    v7 = imul v5, v6
+    v8 = isub v1, v1
+    return v7
+}";
+        let got = placed(text);
+        let want = [
+            ("v2", Placement::Remat),
+            // v3 has two uses; v4 (a load) may not pass the store; v5 and v6 are trees.
+            ("v5", Placement::Tree),
+            ("v6", Placement::Tree),
+            ("v7", Placement::Tree),
+            ("v8", Placement::Dead),
+        ];
+        let want: Vec<(String, Placement)> =
+            want.iter().map(|(v, p)| (v.to_string(), *p)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn effects_keep_their_order() {
+        let text = "function %f(i64) -> i32 {
+    fn0 = %g() -> i32
+block0(v0: i64):
+    v1 = call fn0()
+    v2 = call fn0()
+    v3 = isub v2, v1
+    v4 = udiv v3, v3
+    return v3
+}";
+        // v2 is the later call: it may move to its use; v1 may not pass v2.
+        let got = placed(text);
+        assert_eq!(got, vec![("v2".to_string(), Placement::Tree)]);
+    }
+
+    #[test]
+    fn a_pure_tree_carries_its_loads() {
+        let text = "function %f(i64) -> i64 {
+block0(v0: i64):
+    v1 = load.i32 v0
+    v2 = uextend.i64 v1
+    store v0, v0
+    v3 = iadd v2, v0
+    return v3
+}";
+        // v2 is pure but carries the load v1, which may not pass the store.
+        let got = placed(text);
+        assert_eq!(
+            got,
+            vec![("v1".to_string(), Placement::Tree), ("v3".to_string(), Placement::Tree)]
+        );
+    }
+
+    #[test]
+    fn conditional_edges_take_only_pure_trees() {
+        let text = "function %f(i64, i32) -> i32 {
+block0(v0: i64, v1: i32):
+    v2 = load.i32 v0
+    v3 = iadd v1, v1
+    brif v1, block1(v2), block1(v3)
+block1(v4: i32):
+    return v4
+}";
+        let got = placed(text);
+        assert_eq!(got, vec![("v3".to_string(), Placement::Tree)]);
+    }
+}

@@ -143,11 +143,16 @@ fn attempt<'a>(
     placement: SecondaryMap<Value, Placement>,
 ) -> Result<FuncLower<'a>> {
     let analysis = Analysis::compute(func, &env.decls);
+    let val_type_of = |v: Value| match analysis.ref_type(func, v) {
+        Some(r) => ref_val_type(r),
+        None => val_type(func.dfg.value_type(v)),
+    };
+    let coloring = crate::coloring::color(func, &placement, &val_type_of);
     let mut lower = FuncLower {
         func,
         env,
         graph,
-        locals: Locals::new(func),
+        locals: Locals::with_coloring(func, Some(&coloring)),
         code: Vec::with_capacity(64 + 8 * func.dfg.num_insts()),
         frame: None,
         analysis,

@@ -20,8 +20,8 @@
 //! - [`support`]: decides up front whether a function uses only supported features.
 //! - [`cfg`]: the lowering graph, dominators, irreducible-loop repair and structuring.
 //! - [`isel`]: instruction selection, by operand kind.
-//! - [`stackify`], [`locals`], [`frame`]: value placement (operand stack or local) and the
-//!   shadow-stack frame.
+//! - [`stackify`], [`coloring`], [`locals`], [`frame`]: value placement (operand stack or
+//!   shared locals) and the shadow-stack frame.
 //! - [`module`]: index spaces, module assembly, validation.
 //! - [`runtime`]: helpers written in CLIF (fma, 64-bit high multiplies, libcalls).
 //! - [`text`]: CLIF files as the CLI reads them, with line numbers for errors.
@@ -30,6 +30,7 @@
 //! See `docs/design.md` in the repository for the design and its reasons.
 
 pub mod cfg;
+pub mod coloring;
 pub mod error;
 pub mod frame;
 pub mod func;

@@ -1,10 +1,11 @@
 //! Value placement: which wasm local holds each CLIF value.
 //!
-//! Every CLIF value lives in a local of its wasm type; parameters of the entry block are the
-//! wasm parameters. Scratch locals for multi-step sequences come from a per-type pool and are
+//! Every CLIF value that needs a local lives in one of its wasm type, shared with other
+//! values as `coloring` decides; parameters of the entry block are the wasm parameters. Scratch locals for multi-step sequences come from a per-type pool and are
 //! reused across instructions, so a sequence never grows the local count by more than it
 //! needs at once.
 
+use crate::coloring::Coloring;
 use cranelift_codegen::ir::{self, Value};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::ValType;
@@ -32,6 +33,11 @@ fn pool_index(ty: ValType) -> usize {
 impl Locals {
     /// Locals for `func`; its entry block parameters become the wasm parameters.
     pub fn new(func: &ir::Function) -> Locals {
+        Locals::with_coloring(func, None)
+    }
+
+    /// Locals for `func` with the shared locals of `coloring` declared first.
+    pub fn with_coloring(func: &ir::Function, coloring: Option<&Coloring>) -> Locals {
         let mut of_value = SecondaryMap::with_default(NO_LOCAL);
         let mut num_params = 0;
         if let Some(entry) = func.layout.entry_block() {
@@ -40,9 +46,18 @@ impl Locals {
                 num_params += 1;
             }
         }
+        let mut types = Vec::new();
+        if let Some(c) = coloring {
+            types = c.types.clone();
+            for (value, &local) in c.local.iter() {
+                if local != crate::coloring::NONE {
+                    of_value[value] = num_params + local;
+                }
+            }
+        }
         Locals {
             num_params,
-            types: Vec::new(),
+            types,
             of_value,
             free: Default::default(),
         }

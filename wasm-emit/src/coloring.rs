@@ -125,6 +125,24 @@ pub fn color(
             }
         }
     }
+    // Block arguments and their parameters prefer one local: the copy then vanishes.
+    let mut affinity: HashMap<Value, Vec<Value>> = HashMap::new();
+    for block in func.layout.blocks() {
+        if let Some(inst) = func.layout.last_inst(block) {
+            for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+            {
+                let params = dfg.block_params(call.block(&dfg.value_lists));
+                for (arg, &p) in call.args(&dfg.value_lists).zip(params) {
+                    if let Some(a) = arg.as_value().map(|a| dfg.resolve_aliases(a)) {
+                        if colored(a) && colored(p) && val_type(a) == val_type(p) {
+                            affinity.entry(a).or_default().push(p);
+                            affinity.entry(p).or_default().push(a);
+                        }
+                    }
+                }
+            }
+        }
+    }
     let mut live_in_of: HashMap<Block, Vec<Value>> = HashMap::new();
     for &(b, v) in &live_in {
         live_in_of.entry(b).or_default().push(v);
@@ -146,8 +164,14 @@ pub fn color(
                 pools: &mut HashMap<ValType, Vec<u32>>,
                 busy: &mut Vec<bool>| {
         let ty = val_type(v);
+        let preferred = affinity.get(&v).and_then(|others| {
+            others
+                .iter()
+                .map(|&o| coloring.local[o])
+                .find(|&l| l != NONE && !busy[l as usize])
+        });
         let pool = pools.entry(ty).or_default();
-        let local = match pool.iter().copied().find(|&l| !busy[l as usize]) {
+        let local = match preferred.or_else(|| pool.iter().copied().find(|&l| !busy[l as usize])) {
             Some(l) => l,
             None => {
                 let l = coloring.types.len() as u32;

@@ -219,7 +219,6 @@ impl<'a> FuncLower<'a> {
             Placement::Tree | Placement::Remat => {
                 self.emitted[value] = true;
                 if let ir::ValueDef::Result(def, _) = self.func.dfg.value_def(value) {
-                    self.last_set = None;
                     if self.inst(def).is_ok() {
                         return;
                     }
@@ -270,6 +269,52 @@ impl<'a> FuncLower<'a> {
         }
         let local = self.local_of(value);
         self.sink().local_tee(local);
+    }
+
+    /// The constant `value` is defined as, if it is an `iconst`, sign-extended from its
+    /// type's width.
+    pub fn const_of(&self, value: Value) -> Option<i64> {
+        let value = self.resolve(value);
+        let bits = self.ty(value).bits();
+        match self.func.dfg.value_def(value) {
+            ir::ValueDef::Result(def, _) => match self.func.dfg.insts[def] {
+                InstructionData::UnaryImm {
+                    opcode: ir::Opcode::Iconst,
+                    imm,
+                } if bits <= 64 => {
+                    let shift = 64 - bits;
+                    Some((imm.bits() << shift) >> shift)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// If `value` is a tree not yet emitted, claim it: the caller emits its instruction
+    /// in its own way (folding it into a wider pattern) and returns the instruction.
+    pub fn claim_tree(&mut self, value: Value) -> Option<ir::Inst> {
+        let value = self.resolve(value);
+        if self.placement[value] != Placement::Tree || self.emitted[value] {
+            return None;
+        }
+        match self.func.dfg.value_def(value) {
+            ir::ValueDef::Result(def, _) => {
+                self.emitted[value] = true;
+                Some(def)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `value` has a local shared with `other` (so copying one to the other is a
+    /// no-op).
+    fn same_local(&self, value: Value, other: Value) -> bool {
+        let (a, b) = (self.resolve(value), self.resolve(other));
+        self.placement[a] == Placement::Local
+            && self.placement[b] == Placement::Local
+            && self.locals.get(a).is_some()
+            && self.locals.get(a) == self.locals.get(b)
     }
 
     /// Note that `value` cannot be kept off locals; the function will be lowered again.
@@ -389,7 +434,7 @@ impl<'a> FuncLower<'a> {
                     .with_hint("lower exceptions before using the wasm backend"));
             };
             let arg = dfg.resolve_aliases(arg);
-            if arg != param {
+            if arg != param && !self.same_local(arg, param) {
                 pending.push((arg, param));
             }
         }
@@ -430,9 +475,23 @@ impl<'a> FuncLower<'a> {
 
     /// Push a CLIF integer as an i32 truth value (non-zero is true).
     pub fn get_condition(&mut self, value: Value) {
+        // `icmp ne x, 0` as a condition is `x` itself.
+        let value = self.resolve(value);
+        if let ir::ValueDef::Result(def, _) = self.func.dfg.value_def(value) {
+            if let InstructionData::IntCompare {
+                cond: ir::condcodes::IntCC::NotEqual,
+                args,
+                ..
+            } = self.func.dfg.insts[def]
+            {
+                if self.const_of(args[1]) == Some(0) && self.claim_tree(value).is_some() {
+                    return self.get_condition(args[0]);
+                }
+            }
+        }
         self.get(value);
         if self.ty(value) == ir::types::I64 {
-            self.sink().i64_const(0).i64_ne();
+            self.sink().i64_eqz().i32_eqz();
         }
     }
 }

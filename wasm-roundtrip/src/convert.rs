@@ -41,7 +41,14 @@ pub fn signature(
     Ok(out)
 }
 
-/// Replace the heap base by 0 and drop the additions of it.
+/// Replace the heap base by 0 and drop the additions of it, and give each access the
+/// offset of its wasm `memarg` back.
+///
+/// cranelift-wasm computes the address of `load offset=K (i)` as `(base + i) + K`, which
+/// wraps in 32 bits; the wasm access does not (it traps). An access whose address has
+/// exactly that shape becomes `load i+K`, with K in the instruction's offset, which
+/// wasm-emit lowers to the memarg offset: the original semantics, and the original
+/// encoding. An explicit `i32.add` in the wasm program stays an `iadd` (it does wrap).
 fn remove_heap_base(func: &mut ir::Function) {
     let base: HashSet<ir::GlobalValue> = func
         .global_values
@@ -56,6 +63,11 @@ fn remove_heap_base(func: &mut ir::Function) {
         return;
     }
     let mut zeros: HashMap<ir::Value, ir::Inst> = HashMap::new();
+    // Results of `base + i` (aliases of `i` once the base is gone).
+    let mut from_base: HashSet<ir::Value> = HashSet::new();
+    // Results of `(base + i) + K`: (i, K).
+    let mut memarg: HashMap<ir::Value, (ir::Value, i32)> = HashMap::new();
+    let mut constants: HashMap<ir::Value, i64> = HashMap::new();
     let mut cursor = FuncCursor::new(func);
     while cursor.next_block().is_some() {
         while let Some(inst) = cursor.next_inst() {
@@ -67,10 +79,17 @@ fn remove_heap_base(func: &mut ir::Function) {
                     cursor.func.dfg.replace(inst).iconst(ty, 0);
                     zeros.insert(cursor.func.dfg.first_result(inst), inst);
                 }
-                ir::InstructionData::Binary {
-                    opcode: Opcode::Iadd,
-                    args,
-                } => {
+                ir::InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
+                    constants.insert(cursor.func.dfg.first_result(inst), imm.bits());
+                }
+                ir::InstructionData::Binary { opcode: Opcode::Iadd, args } => {
+                    let result = cursor.func.dfg.first_result(inst);
+                    if let Some(&k) = constants.get(&args[1]) {
+                        if from_base.contains(&args[0]) && (0..=i64::from(i32::MAX)).contains(&k) {
+                            let i = cursor.func.dfg.resolve_aliases(args[0]);
+                            memarg.insert(result, (i, k as i32));
+                        }
+                    }
                     let [a, b] = args.map(|v| cursor.func.dfg.resolve_aliases(v));
                     let other = if zeros.contains_key(&a) {
                         b
@@ -79,10 +98,30 @@ fn remove_heap_base(func: &mut ir::Function) {
                     } else {
                         continue;
                     };
-                    let result = cursor.func.dfg.first_result(inst);
                     cursor.func.dfg.clear_results(inst);
                     cursor.func.dfg.change_to_alias(result, other);
+                    from_base.insert(result);
                     cursor.remove_inst_and_step_back();
+                }
+                ir::InstructionData::Load { arg, offset, .. } if i32::from(offset) == 0 => {
+                    if let Some(&(i, k)) = memarg.get(&arg) {
+                        if let ir::InstructionData::Load { arg, offset, .. } =
+                            &mut cursor.func.dfg.insts[inst]
+                        {
+                            *arg = i;
+                            *offset = k.into();
+                        }
+                    }
+                }
+                ir::InstructionData::Store { args, offset, .. } if i32::from(offset) == 0 => {
+                    if let Some(&(i, k)) = memarg.get(&args[1]) {
+                        if let ir::InstructionData::Store { args, offset, .. } =
+                            &mut cursor.func.dfg.insts[inst]
+                        {
+                            args[1] = i;
+                            *offset = k.into();
+                        }
+                    }
                 }
                 _ => {}
             }

@@ -451,9 +451,23 @@ impl FuncLower<'_> {
             IntCC::UnsignedGreaterThan => (false, GtU),
             IntCC::UnsignedLessThanOrEqual => (false, LeU),
         };
-        self.get_maybe_signed(a, signed);
-        self.get_maybe_signed(b, signed);
-        self.int_op(wide, op);
+        if matches!(cond, IntCC::Equal | IntCC::NotEqual) && self.const_of(b) == Some(0) {
+            // Comparing with zero: `eqz`, without pushing the zero.
+            self.get(a);
+            let mut s = self.sink();
+            if wide {
+                s.i64_eqz();
+            } else {
+                s.i32_eqz();
+            }
+            if cond == IntCC::NotEqual {
+                s.i32_eqz();
+            }
+        } else {
+            self.get_maybe_signed(a, signed);
+            self.get_maybe_signed(b, signed);
+            self.int_op(wide, op);
+        }
         self.set(self.result(inst, 0));
     }
 

@@ -210,11 +210,12 @@ impl FuncLower<'_> {
     /// wasm offsets are unsigned.
     fn address(&mut self, addr: ir::Value, offset: i32, bytes: u32) -> MemArg {
         let addr = self.resolve(addr);
+        let offset = i64::from(offset);
         self.env.uses_memory = true;
         self.push_address(addr);
         let wide = self.env.target.pointer_type() == types::I64;
         let memarg_offset = if offset < 0 {
-            self.int_const(wide, i64::from(offset));
+            self.int_const(wide, offset);
             self.int_op(wide, super::IntOp::Add);
             0
         } else {

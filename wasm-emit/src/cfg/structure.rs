@@ -28,6 +28,11 @@ pub trait NodeEmitter {
     fn label_local(&mut self) -> u32;
     /// The code buffer structured control is written to.
     fn code(&mut self) -> &mut Vec<u8>;
+    /// Whether `node` turned out to need no code at all (an edge whose copies all vanished
+    /// when locals were shared): a branch to it can go straight to its successor.
+    fn is_empty(&self, _node: Node) -> bool {
+        false
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -154,11 +159,11 @@ impl Structurer<'_> {
             Exit::Jump => self.tasks.push(Task::Branch(x, succs[0])),
             Exit::Brif => {
                 let (then_edge, else_edge) = (succs[0], succs[1]);
-                if let Some(depth) = self.direct(x, then_edge)? {
+                if let Some(depth) = self.direct(x, then_edge, emitter)? {
                     emitter.selector(x)?;
                     InstructionSink::new(emitter.code()).br_if(depth);
                     self.tasks.push(Task::Branch(x, else_edge));
-                } else if let Some(depth) = self.direct(x, else_edge)? {
+                } else if let Some(depth) = self.direct(x, else_edge, emitter)? {
                     emitter.selector(x)?;
                     InstructionSink::new(emitter.code()).i32_eqz().br_if(depth);
                     self.tasks.push(Task::Branch(x, then_edge));
@@ -181,7 +186,7 @@ impl Structurer<'_> {
                 let mut depth_of: Vec<u32> = Vec::with_capacity(succs.len());
                 let mut direct = Vec::with_capacity(succs.len());
                 for (i, &edge) in succs.iter().enumerate() {
-                    let d = self.direct(x, edge)?;
+                    let d = self.direct(x, edge, emitter)?;
                     if d.is_none() {
                         depth_of.push(arms.len() as u32);
                         arms.push(i);
@@ -215,8 +220,25 @@ impl Structurer<'_> {
     }
 
     /// The `br` depth for `edge` if it is a plain branch (no label to set, and the target
-    /// is a loop header behind us or a merge node), or `None` if it needs code in place.
-    fn direct(&self, from: Node, edge: Edge) -> Result<Option<u32>> {
+    /// is a loop header behind us or a merge node, possibly through an empty edge node), or
+    /// `None` if it needs code in place.
+    fn direct(&self, from: Node, edge: Edge, emitter: &dyn NodeEmitter) -> Result<Option<u32>> {
+        if edge.label.is_some() {
+            return Ok(None);
+        }
+        let to = edge.target;
+        if emitter.is_empty(to) {
+            if let [next] = self.graph.succs(to) {
+                if let Ok(Some(depth)) = self.plain_depth(to, *next) {
+                    return Ok(Some(depth));
+                }
+            }
+        }
+        self.plain_depth(from, edge)
+    }
+
+    /// `direct` without looking through empty nodes.
+    fn plain_depth(&self, from: Node, edge: Edge) -> Result<Option<u32>> {
         if edge.label.is_some() {
             return Ok(None);
         }
@@ -241,7 +263,7 @@ impl Structurer<'_> {
             label: None,
             ..edge
         };
-        match self.direct(from, plain)? {
+        match self.direct(from, plain, emitter)? {
             Some(depth) => {
                 InstructionSink::new(emitter.code()).br(depth);
             }

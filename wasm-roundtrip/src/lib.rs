@@ -11,6 +11,7 @@
 //! - [`func_env`]: how each wasm instruction that touches the environment is expressed.
 //! - [`convert`]: 0.112 IR to 0.135 IR.
 //! - [`optimize`]: the flags-only mid-end behind `--opt`.
+//! - [`wasi`]: running the corpus programs in wasmtime.
 //!
 //! ```no_run
 //! let wasm = std::fs::read("program.wasm").unwrap();
@@ -22,6 +23,7 @@ pub mod convert;
 pub mod func_env;
 pub mod module_env;
 pub mod optimize;
+pub mod wasi;
 
 use cranelift_codegen::ir;
 use cranelift_offheap::ModuleDecls;

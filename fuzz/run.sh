@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run one fuzz target for a while: fuzz/run.sh TARGET [SECONDS]
-# TARGET: differential | parse_lower | offheap_escape. Installs cargo-fuzz if missing.
+# TARGET: differential | parse_lower | offheap_escape | roundtrip. Installs cargo-fuzz if missing.
 # The corpus grows in fuzz/corpus/TARGET (not committed); crashes land in fuzz/artifacts.
 set -euo pipefail
 cd "$(dirname "$0")"

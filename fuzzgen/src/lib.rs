@@ -7,6 +7,8 @@
 //!   never an invalid module.
 //! - [`offheap_escape`]: legal off-heap programs and one escaping mutation each: the
 //!   verifier accepts every original and rejects every mutant.
+//! - [`roundtrip`]: wasm-smith modules through the round trip; both run in wasmtime and
+//!   behave the same.
 //!
 //! Each target panics on a bug, which is what libFuzzer and the replay test look for.
 
@@ -14,6 +16,7 @@ pub mod differential;
 pub mod escape;
 pub mod gen;
 pub mod interp;
+pub mod roundtrip;
 
 pub use differential::differential;
 pub use escape::offheap_escape;

@@ -35,3 +35,10 @@ fn parse_lower_seeds() {
 fn offheap_escape_seeds() {
     replay("offheap_escape", fuzzgen::offheap_escape);
 }
+
+#[test]
+fn roundtrip_seeds() {
+    replay("roundtrip", |d| {
+        fuzzgen::roundtrip::roundtrip(d);
+    });
+}

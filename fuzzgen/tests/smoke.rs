@@ -38,3 +38,26 @@ fn random_escapes_are_caught() {
         fuzzgen::offheap_escape(&data);
     }
 }
+
+#[test]
+fn random_modules_round_trip() {
+    use fuzzgen::roundtrip::RoundTripVerdict;
+    let mut seed = 0x0dd_ba11_u64;
+    let mut verdicts = std::collections::HashMap::new();
+    for _ in 0..150 {
+        let data: Vec<u8> = (0..4096)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 24) as u8
+            })
+            .collect();
+        *verdicts
+            .entry(fuzzgen::roundtrip::roundtrip(&data))
+            .or_insert(0) += 1;
+    }
+    eprintln!("{verdicts:?}");
+    let same = verdicts.get(&RoundTripVerdict::Same).copied().unwrap_or(0);
+    assert!(same >= 50, "{verdicts:?}");
+}

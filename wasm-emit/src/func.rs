@@ -557,11 +557,13 @@ impl NodeEmitter for FuncLower<'_> {
         let call = dfg.insts[branch].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
             [dest as usize];
         let params = dfg.block_params(call.block(&dfg.value_lists));
-        call.args(&dfg.value_lists).zip(params).all(|(arg, &param)| {
-            arg.as_value().is_some_and(|a| {
-                let a = dfg.resolve_aliases(a);
-                a == param || self.same_local(a, param)
+        call.args(&dfg.value_lists)
+            .zip(params)
+            .all(|(arg, &param)| {
+                arg.as_value().is_some_and(|a| {
+                    let a = dfg.resolve_aliases(a);
+                    a == param || self.same_local(a, param)
+                })
             })
-        })
     }
 }

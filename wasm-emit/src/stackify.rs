@@ -151,8 +151,11 @@ pub fn placements(func: &ir::Function, keep_local: &[Value]) -> SecondaryMap<Val
             effects[i + 1] = effects[i] + u32::from(*c == Class::Effect);
             impure[i + 1] = impure[i] + u32::from(*c != Class::Pure);
         }
-        let position: std::collections::HashMap<ir::Inst, usize> =
-            insts.iter().enumerate().map(|(i, &inst)| (inst, i)).collect();
+        let position: std::collections::HashMap<ir::Inst, usize> = insts
+            .iter()
+            .enumerate()
+            .map(|(i, &inst)| (inst, i))
+            .collect();
         for (i, &inst) in insts.iter().enumerate() {
             let results = dfg.inst_results(inst);
             if results.len() != 1 || dfg.insts[inst].opcode().is_branch() {
@@ -280,7 +283,10 @@ block0(v0: i64):
         let got = placed(text);
         assert_eq!(
             got,
-            vec![("v1".to_string(), Placement::Tree), ("v3".to_string(), Placement::Tree)]
+            vec![
+                ("v1".to_string(), Placement::Tree),
+                ("v3".to_string(), Placement::Tree)
+            ]
         );
     }
 

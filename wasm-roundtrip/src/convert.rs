@@ -79,10 +79,16 @@ fn remove_heap_base(func: &mut ir::Function) {
                     cursor.func.dfg.replace(inst).iconst(ty, 0);
                     zeros.insert(cursor.func.dfg.first_result(inst), inst);
                 }
-                ir::InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
+                ir::InstructionData::UnaryImm {
+                    opcode: Opcode::Iconst,
+                    imm,
+                } => {
                     constants.insert(cursor.func.dfg.first_result(inst), imm.bits());
                 }
-                ir::InstructionData::Binary { opcode: Opcode::Iadd, args } => {
+                ir::InstructionData::Binary {
+                    opcode: Opcode::Iadd,
+                    args,
+                } => {
                     let result = cursor.func.dfg.first_result(inst);
                     if let Some(&k) = constants.get(&args[1]) {
                         if from_base.contains(&args[0]) && (0..=i64::from(i32::MAX)).contains(&k) {

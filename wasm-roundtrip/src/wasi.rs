@@ -36,4 +36,3 @@ pub fn run_wasi(engine: &Engine, wasm: &[u8], runs: usize) -> Result<(Vec<u8>, D
     }
     Ok((output, best))
 }
-

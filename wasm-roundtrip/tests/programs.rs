@@ -15,7 +15,11 @@ fn corpus_programs_print_the_same_after_the_round_trip() {
         .filter(|p| p.extension().is_some_and(|x| x == "c"))
         .collect();
     sources.sort();
-    assert!(sources.len() >= 4, "the corpus has {} programs", sources.len());
+    assert!(
+        sources.len() >= 4,
+        "the corpus has {} programs",
+        sources.len()
+    );
     let engine = wasmtime::Engine::default();
     let mut ran = 0;
     for src in &sources {
@@ -25,12 +29,18 @@ fn corpus_programs_print_the_same_after_the_round_trip() {
             if std::env::var_os("REQUIRE_CORPUS").is_some() {
                 panic!("{} is missing: run corpus/fetch.sh", built.display());
             }
-            eprintln!("skipped {name}: {} not built (run corpus/fetch.sh)", built.display());
+            eprintln!(
+                "skipped {name}: {} not built (run corpus/fetch.sh)",
+                built.display()
+            );
             continue;
         };
         let expected = std::fs::read(root.join(format!("programs/{name}.expected"))).unwrap();
         let (original, _) = run_wasi(&engine, &input, 1).unwrap();
-        assert_eq!(original, expected, "{name}: the input itself differs from .expected");
+        assert_eq!(
+            original, expected,
+            "{name}: the input itself differs from .expected"
+        );
         for optimize in [false, true] {
             let options = Options {
                 optimize,

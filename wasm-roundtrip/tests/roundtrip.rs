@@ -170,7 +170,10 @@ fn script() -> Vec<(&'static str, Vec<Val>)> {
         ("divide", vec![I32(i32::MIN), I32(-1)]),
         ("divide", vec![I32(7), I32(0)]),
         ("divide", vec![I32(-7), I32(2)]),
-        ("fmath", vec![F32((-4.0f32).to_bits()), F32(16.0f32.to_bits())]),
+        (
+            "fmath",
+            vec![F32((-4.0f32).to_bits()), F32(16.0f32.to_bits())],
+        ),
         ("select", vec![I32(0), I64(1), I64(2)]),
         ("rot", vec![I64(0x0123_4567_89ab_cdef), I64(68)]),
         ("counter", vec![]),
@@ -184,10 +187,15 @@ fn run_script(engine: &Engine, wasm: &[u8]) -> Vec<String> {
         let func = instance
             .get_func(&mut store, name)
             .unwrap_or_else(|| panic!("export {name} is missing"));
-        out.push(format!("{name}{args:?} = {}", call(&mut store, func, &args)));
+        out.push(format!(
+            "{name}{args:?} = {}",
+            call(&mut store, func, &args)
+        ));
     }
     // Final memory contents of the first pages.
-    let memory = instance.get_memory(&mut store, "mem").expect("memory export");
+    let memory = instance
+        .get_memory(&mut store, "mem")
+        .expect("memory export");
     out.push(format!("{:?}", &memory.data(&store)[..512]));
     out
 }
@@ -262,7 +270,10 @@ fn missing_features_are_reported_not_dropped() {
     assert!(simd.to_string().contains("vector"), "{simd}");
     let two = error_of("(module (memory 1) (memory 1))");
     assert!(two.is_unsupported(), "{two}");
-    assert!(two.to_string().contains("multi-memory") || two.to_string().contains("memor"), "{two}");
+    assert!(
+        two.to_string().contains("multi-memory") || two.to_string().contains("memor"),
+        "{two}"
+    );
     let refs = error_of(
         "(module (table 1 externref) (func (export \"f\") (param externref) (table.set 0 (i32.const 0) (local.get 0))))",
     );

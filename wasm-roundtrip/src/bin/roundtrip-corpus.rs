@@ -44,7 +44,10 @@ fn main() -> ExitCode {
     let expected_dir = dir.join("../programs");
     let list = modules(&dir);
     if list.is_empty() {
-        eprintln!("no modules under {}; run corpus/fetch.sh first", dir.display());
+        eprintln!(
+            "no modules under {}; run corpus/fetch.sh first",
+            dir.display()
+        );
         return ExitCode::FAILURE;
     }
     let mut config = Config::new();
@@ -64,12 +67,18 @@ fn main() -> ExitCode {
         let out = match plain {
             Ok(out) => out,
             Err(e) if e.is_unsupported() => {
-                println!("| {name} | {code_in} | unsupported: {} | | | | | | |", e.to_string().replace('|', "/"));
+                println!(
+                    "| {name} | {code_in} | unsupported: {} | | | | | | |",
+                    e.to_string().replace('|', "/")
+                );
                 continue;
             }
             Err(e) => {
                 failed = true;
-                println!("| {name} | {code_in} | FAILED: {} | | | | | | |", e.to_string().replace('|', "/"));
+                println!(
+                    "| {name} | {code_in} | FAILED: {} | | | | | | |",
+                    e.to_string().replace('|', "/")
+                );
                 continue;
             }
         };

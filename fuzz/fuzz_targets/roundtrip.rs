@@ -1,0 +1,8 @@
+//! See `fuzzgen::roundtrip`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = fuzzgen::roundtrip::roundtrip(data);
+});

@@ -131,6 +131,22 @@ pub fn offheap_errors(func: &ir::Function, decls: &ModuleDecls) -> Vec<Error> {
 }
 
 fn verify(func: &ir::Function) -> Result<()> {
+    // Cranelift's verifier indexes the base of a derived global value without checking it
+    // exists (the reader accepts `gv1 = iadd_imm gv5, 8` with no gv5): check first.
+    for (gv, data) in func.global_values.iter() {
+        if let ir::GlobalValueData::Load { base, .. } | ir::GlobalValueData::IAddImm { base, .. } =
+            data
+        {
+            if !func.global_values.is_valid(*base) {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    func.name.to_string(),
+                    format!("invalid CLIF: {gv} is derived from {base}, which is not declared"),
+                )
+                .with_hint("declare every global value a global value is derived from"));
+            }
+        }
+    }
     let flags = settings::Flags::new(settings::builder());
     // The verifier refuses pinned-register and frame-pointer instructions without an ISA,
     // and with a native ISA it would impose that ISA's pointer width. Verify a copy in

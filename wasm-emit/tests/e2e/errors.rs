@@ -111,3 +111,13 @@ fn non_wasm_targets_are_a_configuration_error() {
     assert_eq!(e.kind, ErrorKind::Config);
     assert!(e.to_string().contains("x86_64"));
 }
+
+/// Regression (found by the `parse_lower` fuzz target): a global value derived from an
+/// undeclared one made Cranelift's verifier index out of bounds.
+#[test]
+fn derived_global_value_of_nothing_is_an_error() {
+    let text = "function %f() -> i64 {\n    gv1 = iadd_imm.i64 gv5, 8\nblock0:\n    v1 = iconst.i64 0\n    return v1\n}\n";
+    let e = error_of(text, &Options::default());
+    assert_eq!(e.kind, ErrorKind::Invalid, "{e}");
+    assert!(e.to_string().contains("gv1 is derived from gv5"), "{e}");
+}

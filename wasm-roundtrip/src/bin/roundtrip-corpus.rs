@@ -108,7 +108,7 @@ fn main() -> ExitCode {
             None => ("not runnable".to_string(), String::new()),
             Some(expected) => {
                 let runs = [&input, &out];
-                let results: Vec<_> = runs.iter().map(|w| run_wasi(&engine, w, 3)).collect();
+                let results: Vec<_> = runs.iter().map(|w| run_wasi(&engine, w, 5)).collect();
                 match (&results[0], &results[1]) {
                     (Ok((a, ta)), Ok((b, tb))) if *a == expected && *b == expected => {
                         let r = tb.as_secs_f64() / ta.as_secs_f64();

@@ -1,10 +1,9 @@
 //! Lowering throughput: wasm-emit against Cranelift's native backend for the host, on the
 //! same functions, in the same run. `cargo bench -p benches`.
 
-use benches::{runtests, straight_line, Workload};
+use benches::{corpus, lower, natively_compilable, runtests, straight_line, Workload};
 use cranelift_codegen::{isa, settings, settings::Configurable, Context};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use wasm_emit::{compile, Options};
 
 fn native_isa(opt_level: &str) -> isa::OwnedTargetIsa {
     let mut flags = settings::builder();
@@ -22,20 +21,9 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
     let mut group = c.benchmark_group(&w.name);
     group.throughput(Throughput::Elements(w.instructions() as u64));
     group.sample_size(10);
-    let options = Options {
-        target: wasm_emit::Target::wasm64(),
-        ..Options::default()
-    };
-    group.bench_function("wasm-emit", |b| {
-        b.iter(|| compile(&w.functions, &options).unwrap())
-    });
-    let fast = Options {
-        verify: false,
-        validate: false,
-        ..options.clone()
-    };
+    group.bench_function("wasm-emit", |b| b.iter(|| lower(w, false)));
     group.bench_function("wasm-emit (no verify/validate)", |b| {
-        b.iter(|| compile(&w.functions, &fast).unwrap())
+        b.iter(|| lower(w, true))
     });
     for opt in ["none", "speed"] {
         let isa = native_isa(opt);
@@ -51,28 +39,13 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
     group.finish();
 }
 
-/// Keep the functions Cranelift's native backend compiles too (some runtests need ISA flags
-/// or features the host backend lacks, and a few make it panic), so both sides lower the
-/// same code.
-fn natively_compilable(mut w: Workload) -> Workload {
-    let isa = native_isa("none");
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    w.functions.retain(|f| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut ctx = Context::for_function(f.clone());
-            ctx.compile(&*isa, &mut Default::default()).is_ok()
-        }))
-        .unwrap_or(false)
-    });
-    std::panic::set_hook(hook);
-    w
-}
-
 fn lowering(c: &mut Criterion) {
     bench_workload(c, &natively_compilable(runtests()));
     for n in [100, 10_000] {
         bench_workload(c, &straight_line(n));
+    }
+    for w in corpus() {
+        bench_workload(c, &natively_compilable(w));
     }
 }
 

@@ -1,5 +1,7 @@
-//! Inputs for the lowering benchmarks: CLIF functions from the repository's examples, from
-//! Cranelift's runtests (when the corpus is beside the workspace), and generated ones.
+//! Inputs for the lowering benchmarks: CLIF functions from Cranelift's runtests (when the
+//! corpus is beside the workspace), real-world CLIF from the round-trip corpus (when
+//! `corpus/fetch.sh` has built it), and generated functions; plus the measurements the
+//! `compare` binary and the criterion benches share.
 
 use cranelift_codegen::ir;
 use std::fmt::Write;
@@ -11,6 +13,10 @@ pub struct Workload {
     pub name: String,
     /// The functions.
     pub functions: Vec<ir::Function>,
+    /// Off-heap declarations the functions use.
+    pub decls: cranelift_offheap::ModuleDecls,
+    /// The module around the functions.
+    pub layout: wasm_emit::ModuleLayout,
 }
 
 impl Workload {
@@ -66,6 +72,8 @@ pub fn runtests() -> Workload {
     Workload {
         name: "runtests".into(),
         functions,
+        decls: Default::default(),
+        layout: Default::default(),
     }
 }
 
@@ -85,5 +93,126 @@ pub fn straight_line(n: usize) -> Workload {
     Workload {
         name: format!("straight-{n}"),
         functions: cranelift_reader::parse_functions(&s).expect("generated CLIF parses"),
+        decls: Default::default(),
+        layout: Default::default(),
     }
+}
+
+/// Real-world CLIF: each module of the round-trip corpus (`corpus/build`) that the round
+/// trip supports, translated by cranelift-wasm. Empty without the corpus.
+pub fn corpus() -> Vec<Workload> {
+    let dir = workspace().join("corpus/build");
+    let mut paths: Vec<PathBuf> = ["programs", "npm"]
+        .iter()
+        .filter_map(|sub| std::fs::read_dir(dir.join(sub)).ok())
+        .flat_map(|entries| entries.flatten().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    paths.sort();
+    let mut workloads = Vec::new();
+    for path in paths {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        // 64-bit pointers: the CLIF Cranelift's native backend takes, lowered for wasm64.
+        let Ok(t) = wasm_roundtrip::translate_with_pointer(&bytes, true) else {
+            continue;
+        };
+        let w = Workload {
+            name: path.file_stem().unwrap().to_string_lossy().to_string(),
+            functions: t.functions,
+            decls: t.decls,
+            layout: t.layout,
+        };
+        // Only modules wasm-emit lowers whole (not those with vectors, for example).
+        if try_lower(&w, true).is_ok() {
+            workloads.push(w);
+        }
+    }
+    workloads
+}
+
+/// Lower `w` with wasm-emit (`fast`: without the input verifier and output validation).
+pub fn lower(w: &Workload, fast: bool) -> Vec<u8> {
+    try_lower(w, fast).unwrap_or_else(|e| panic!("{}: {e}", w.name))
+}
+
+/// Lower `w` for wasm64 (every workload has 64-bit pointers, as Cranelift's x86-64 backend
+/// needs), validated by wasm-emit unless `fast`.
+pub fn try_lower(w: &Workload, fast: bool) -> Result<Vec<u8>, wasm_emit::Error> {
+    let options = wasm_emit::Options {
+        target: wasm_emit::Target::wasm64(),
+        verify: !fast,
+        validate: !fast,
+        export_functions: w.layout.exports.is_empty() && w.layout.memory.is_none(),
+        ..wasm_emit::Options::default()
+    };
+    wasm_emit::compile_with_layout(&w.functions, &w.decls, &w.layout, &options)
+}
+
+/// The number of wasm instructions in the code section of `wasm`.
+pub fn wasm_instructions(wasm: &[u8]) -> usize {
+    let mut n = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload {
+            if let Ok(mut ops) = body.get_operators_reader() {
+                while ops.read().is_ok() {
+                    n += 1;
+                }
+            }
+        }
+    }
+    n
+}
+
+/// The encode-only floor: a module of `funcs` functions holding `instructions` wasm
+/// instructions in all, emitted with wasm-encoder and nothing else.
+pub fn encode_floor(funcs: usize, instructions: usize) -> Vec<u8> {
+    use wasm_encoder::{CodeSection, Function, FunctionSection, Module, TypeSection, ValType};
+    let funcs = funcs.max(1);
+    let mut module = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([ValType::I32], [ValType::I32]);
+    module.section(&types);
+    let mut fsec = FunctionSection::new();
+    for _ in 0..funcs {
+        fsec.function(0);
+    }
+    module.section(&fsec);
+    let mut code = CodeSection::new();
+    let per = instructions / funcs;
+    for _ in 0..funcs {
+        let mut f = Function::new([(1, ValType::I32)]);
+        let mut sink = f.instructions();
+        // Triples of get, get, add, set: the shape of lowered code.
+        for i in 0..per / 4 {
+            sink.local_get(0).i32_const(i as i32).i32_add().local_set(1);
+        }
+        sink.local_get(1).end();
+        code.function(&f);
+    }
+    module.section(&code);
+    module.finish()
+}
+
+/// Keep the functions Cranelift's native backend (for the host, `opt_level` none) compiles
+/// too: some runtests need ISA flags or features the host backend lacks, and a few make it
+/// panic. Both sides then lower the same code.
+pub fn natively_compilable(mut w: Workload) -> Workload {
+    use cranelift_codegen::{isa, settings, Context};
+    let isa = isa::lookup(target_lexicon::Triple::host())
+        .expect("host ISA is built in")
+        .finish(settings::Flags::new(settings::builder()))
+        .expect("default flags");
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    w.functions.retain(|f| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut ctx = Context::for_function(f.clone());
+            ctx.compile(&*isa, &mut Default::default()).is_ok()
+        }))
+        .unwrap_or(false)
+    });
+    std::panic::set_hook(hook);
+    w
 }

@@ -35,6 +35,9 @@ fn unsupported(what: &str) -> WasmError {
 /// The environment of one function's translation.
 pub struct FuncEnv<'a, 'data> {
     module: &'a ModuleInfo<'data>,
+    /// The pointer type: `i32` for the round trip (wasm32); `i64` to translate for a
+    /// 64-bit target (what Cranelift's native backends take).
+    pointer: ir::Type,
     heaps: PrimaryMap<Heap, HeapData>,
     symbols: HashMap<(u32, u32), ir::GlobalValue>,
     intrinsics: HashMap<&'static str, ir::FuncRef>,
@@ -42,9 +45,10 @@ pub struct FuncEnv<'a, 'data> {
 
 impl<'a, 'data> FuncEnv<'a, 'data> {
     /// An environment for translating one function of `module`.
-    pub fn new(module: &'a ModuleInfo<'data>) -> Self {
+    pub fn new(module: &'a ModuleInfo<'data>, pointer: ir::Type) -> Self {
         FuncEnv {
             module,
+            pointer,
             heaps: PrimaryMap::new(),
             symbols: HashMap::new(),
             intrinsics: HashMap::new(),
@@ -73,7 +77,7 @@ impl<'a, 'data> FuncEnv<'a, 'data> {
         let id = self.module.globals[i];
         let gv = self.symbol(builder.func, GLOBAL_NAMESPACE, id.as_u32());
         (
-            builder.ins().symbol_value(ir::types::I32, gv),
+            builder.ins().symbol_value(self.pointer, gv),
             self.module.global_types[i],
         )
     }
@@ -81,7 +85,7 @@ impl<'a, 'data> FuncEnv<'a, 'data> {
     fn table_handle(&mut self, pos: &mut FuncCursor, index: TableIndex) -> ir::Value {
         let id = self.module.tables[index.as_u32() as usize];
         let gv = self.symbol(pos.func, TABLE_NAMESPACE, id.as_u32());
-        pos.ins().symbol_value(ir::types::I32, gv)
+        pos.ins().symbol_value(self.pointer, gv)
     }
 
     /// The callee for intrinsic `name` with `params` and `returns`, declared on first use.
@@ -120,6 +124,24 @@ impl<'a, 'data> FuncEnv<'a, 'data> {
         pos.func.dfg.inst_results(call).first().copied()
     }
 
+    /// An i32 address or size as the pointer type (the memory intrinsics take it).
+    fn widen(&self, pos: &mut FuncCursor, value: ir::Value) -> ir::Value {
+        if self.pointer == ir::types::I64 {
+            pos.ins().uextend(ir::types::I64, value)
+        } else {
+            value
+        }
+    }
+
+    /// A pointer-typed page count as wasm's i32.
+    fn narrow(&self, pos: &mut FuncCursor, value: ir::Value) -> ir::Value {
+        if self.pointer == ir::types::I64 {
+            pos.ins().ireduce(ir::types::I32, value)
+        } else {
+            value
+        }
+    }
+
     fn segment(pos: &mut FuncCursor, index: u32) -> ir::Value {
         pos.ins().iconst(ir::types::I32, i64::from(index))
     }
@@ -142,7 +164,11 @@ impl TargetEnvironment for FuncEnv<'_, '_> {
     fn target_config(&self) -> TargetFrontendConfig {
         TargetFrontendConfig {
             default_call_conv: CallConv::Tail,
-            pointer_width: target_lexicon_012::PointerWidth::U32,
+            pointer_width: if self.pointer == ir::types::I64 {
+                target_lexicon_012::PointerWidth::U64
+            } else {
+                target_lexicon_012::PointerWidth::U32
+            },
             page_size_align_log2: 16,
         }
     }
@@ -255,9 +281,10 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
                 "call_indirect through a table other than table 0",
             ));
         }
-        Ok(Some(
-            builder.ins().call_indirect(sig_ref, callee, call_args),
-        ))
+        Ok(Some({
+            let callee = self.widen(&mut builder.cursor(), callee);
+            builder.ins().call_indirect(sig_ref, callee, call_args)
+        }))
     }
 
     fn translate_return_call_indirect(
@@ -274,6 +301,7 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
                 "return_call_indirect through a table other than table 0",
             ));
         }
+        let callee = self.widen(&mut builder.cursor(), callee);
         builder
             .ins()
             .return_call_indirect(sig_ref, callee, call_args);
@@ -307,9 +335,11 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         _heap: Heap,
         val: ir::Value,
     ) -> WasmResult<ir::Value> {
-        Ok(self
-            .call(&mut pos, "__wasm_memory_grow", &[val], &[ir::types::I32])
-            .expect("one result"))
+        let delta = self.widen(&mut pos, val);
+        let old = self
+            .call(&mut pos, "__wasm_memory_grow", &[delta], &[self.pointer])
+            .expect("one result");
+        Ok(self.narrow(&mut pos, old))
     }
 
     fn translate_memory_size(
@@ -318,9 +348,10 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         _index: MemoryIndex,
         _heap: Heap,
     ) -> WasmResult<ir::Value> {
-        Ok(self
-            .call(&mut pos, "__wasm_memory_size", &[], &[ir::types::I32])
-            .expect("one result"))
+        let size = self
+            .call(&mut pos, "__wasm_memory_size", &[], &[self.pointer])
+            .expect("one result");
+        Ok(self.narrow(&mut pos, size))
     }
 
     fn translate_memory_copy(
@@ -334,6 +365,7 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         src: ir::Value,
         len: ir::Value,
     ) -> WasmResult<()> {
+        let [dst, src, len] = [dst, src, len].map(|v| self.widen(&mut pos, v));
         self.call(&mut pos, "__wasm_memory_copy", &[dst, src, len], &[]);
         Ok(())
     }
@@ -347,6 +379,7 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         val: ir::Value,
         len: ir::Value,
     ) -> WasmResult<()> {
+        let (dst, len) = (self.widen(&mut pos, dst), self.widen(&mut pos, len));
         self.call(&mut pos, "__wasm_memory_fill", &[dst, val, len], &[]);
         Ok(())
     }
@@ -362,6 +395,7 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         len: ir::Value,
     ) -> WasmResult<()> {
         let seg = Self::segment(&mut pos, seg_index);
+        let dst = self.widen(&mut pos, dst);
         self.call(&mut pos, "__wasm_memory_init", &[seg, dst, src, len], &[]);
         Ok(())
     }

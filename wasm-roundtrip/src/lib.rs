@@ -115,8 +115,15 @@ pub struct Translated {
     pub layout: ModuleLayout,
 }
 
-/// Translate `wasm` into Cranelift 0.135 IR.
+/// Translate `wasm` into Cranelift 0.135 IR, with 32-bit pointers (for wasm32).
 pub fn translate(wasm: &[u8]) -> Result<Translated, RoundTripError> {
+    translate_with_pointer(wasm, false)
+}
+
+/// Translate `wasm` with 64-bit pointers (`wide`), the CLIF a 64-bit native target takes:
+/// heap indices are zero-extended, and the memory intrinsics take i64 addresses. Lowered
+/// for wasm64, it is the same program; the benchmarks compare backends on it.
+pub fn translate_with_pointer(wasm: &[u8], wide: bool) -> Result<Translated, RoundTripError> {
     let mut info = ModuleInfo::default();
     // cranelift-wasm asserts on some inputs it does not support; turn that into an error.
     catch_unwind(AssertUnwindSafe(|| {
@@ -135,7 +142,12 @@ pub fn translate(wasm: &[u8]) -> Result<Translated, RoundTripError> {
             .map_err(wasm_error)?;
         let name = cranelift_codegen_112::ir::UserFuncName::user(0, index);
         let mut func = cranelift_codegen_112::ir::Function::with_name_signature(name, sig);
-        let mut env = func_env::FuncEnv::new(&info);
+        let pointer = if wide {
+            cranelift_codegen_112::ir::types::I64
+        } else {
+            cranelift_codegen_112::ir::types::I32
+        };
+        let mut env = func_env::FuncEnv::new(&info, pointer);
         catch_unwind(AssertUnwindSafe(|| {
             translator.translate_body(&mut body.validator, body.body.clone(), &mut func, &mut env)
         }))

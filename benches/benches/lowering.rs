@@ -1,18 +1,9 @@
 //! Lowering throughput: wasm-emit against Cranelift's native backend for the host, on the
 //! same functions, in the same run. `cargo bench -p benches`.
 
-use benches::{corpus, lower, natively_compilable, runtests, straight_line, Workload};
-use cranelift_codegen::{isa, settings, settings::Configurable, Context};
+use benches::{corpus, lower, native_isa, natively_compilable, runtests, straight_line, Workload};
+use cranelift_codegen::Context;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-
-fn native_isa(opt_level: &str) -> isa::OwnedTargetIsa {
-    let mut flags = settings::builder();
-    flags.set("opt_level", opt_level).unwrap();
-    isa::lookup(target_lexicon::Triple::host())
-        .expect("host ISA is built in")
-        .finish(settings::Flags::new(flags))
-        .unwrap()
-}
 
 fn bench_workload(c: &mut Criterion, w: &Workload) {
     if w.functions.is_empty() {

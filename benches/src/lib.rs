@@ -199,11 +199,8 @@ pub fn encode_floor(funcs: usize, instructions: usize) -> Vec<u8> {
 /// too: some runtests need ISA flags or features the host backend lacks, and a few make it
 /// panic. Both sides then lower the same code.
 pub fn natively_compilable(mut w: Workload) -> Workload {
-    use cranelift_codegen::{isa, settings, Context};
-    let isa = isa::lookup(target_lexicon::Triple::host())
-        .expect("host ISA is built in")
-        .finish(settings::Flags::new(settings::builder()))
-        .expect("default flags");
+    use cranelift_codegen::Context;
+    let isa = native_isa("none");
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     w.functions.retain(|f| {
@@ -215,4 +212,17 @@ pub fn natively_compilable(mut w: Workload) -> Workload {
     });
     std::panic::set_hook(hook);
     w
+}
+
+/// Cranelift's native backend for the host at `opt_level` (`none` or `speed`).
+pub fn native_isa(opt_level: &str) -> cranelift_codegen::isa::OwnedTargetIsa {
+    use cranelift_codegen::{isa, settings, settings::Configurable};
+    let mut flags = settings::builder();
+    flags
+        .set("opt_level", opt_level)
+        .expect("a valid opt_level");
+    isa::lookup(target_lexicon::Triple::host())
+        .expect("host ISA is built in")
+        .finish(settings::Flags::new(flags))
+        .expect("valid flags")
 }

@@ -9,20 +9,11 @@
 //! validation (the default) and without them.
 
 use benches::{
-    corpus, encode_floor, lower, natively_compilable, runtests, straight_line, wasm_instructions,
-    Workload,
+    corpus, encode_floor, lower, native_isa, natively_compilable, runtests, straight_line,
+    wasm_instructions, Workload,
 };
-use cranelift_codegen::{isa, settings, settings::Configurable, Context};
+use cranelift_codegen::{isa, Context};
 use std::time::{Duration, Instant};
-
-fn native_isa(opt_level: &str) -> isa::OwnedTargetIsa {
-    let mut flags = settings::builder();
-    flags.set("opt_level", opt_level).unwrap();
-    isa::lookup(target_lexicon::Triple::host())
-        .expect("host ISA is built in")
-        .finish(settings::Flags::new(flags))
-        .unwrap()
-}
 
 /// The fastest time of `f` over runs totalling about a second (at least one, at most 10).
 fn best(mut f: impl FnMut()) -> Duration {

@@ -8,7 +8,7 @@ use cranelift_interpreter::interpreter::{Interpreter, InterpreterState};
 use cranelift_interpreter::step::ControlFlow;
 use std::sync::OnceLock;
 use wasm_emit::runtest::Executor;
-use wasm_emit::{compile_module, Options, Target};
+use wasm_emit::{Options, Target};
 
 /// The result of running a function: its values, or a trap.
 #[derive(Debug, Clone)]
@@ -42,20 +42,7 @@ pub struct Compiled {
 /// validated again here against the full feature set so a test cannot pass on an
 /// unvalidated module.
 pub fn build_for(text: &str, target: Target) -> Compiled {
-    let (decls, funcs) = parse_module(text);
-    let options = Options {
-        target,
-        ..Options::default()
-    };
-    let bytes = compile_module(&funcs, &decls, &options)
-        .unwrap_or_else(|e| panic!("compile failed: {e}\n{text}"));
-    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-        .validate_all(&bytes)
-        .expect("emitted module validates");
-    let module = executor()
-        .load(&bytes)
-        .expect("wasmtime accepts the module");
-    Compiled { funcs, module }
+    build_in(text, target, |_| Default::default())
 }
 
 /// Compile for wasm64 (Cranelift's runtests use 64-bit pointers).
@@ -345,10 +332,20 @@ pub fn build_with_layout(
     text: &str,
     layout: impl FnOnce(&cranelift_offheap::ModuleDecls) -> wasm_emit::ModuleLayout,
 ) -> Compiled {
+    build_in(text, Target::wasm32(), layout)
+}
+
+/// Compile CLIF text for `target` inside `layout`, validate it against the full feature
+/// set, and load it in wasmtime.
+fn build_in(
+    text: &str,
+    target: Target,
+    layout: impl FnOnce(&cranelift_offheap::ModuleDecls) -> wasm_emit::ModuleLayout,
+) -> Compiled {
     let (decls, funcs) = parse_module(text);
     let layout = layout(&decls);
     let options = Options {
-        target: Target::wasm32(),
+        target,
         ..Options::default()
     };
     let bytes = wasm_emit::compile_with_layout(&funcs, &decls, &layout, &options)

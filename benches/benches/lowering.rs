@@ -1,7 +1,8 @@
 //! Lowering throughput: wasm-emit against Cranelift's native backend for the host, on the
 //! same functions, in the same run. `cargo bench -p benches`.
 
-use benches::{corpus, lower, native_isa, natively_compilable, runtests, straight_line, Workload};
+use benches::shapes::{generate, SHAPES};
+use benches::{corpus, lower, native_isa, natively_compilable, runtests, Workload};
 use cranelift_codegen::Context;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -32,8 +33,10 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
 
 fn lowering(c: &mut Criterion) {
     bench_workload(c, &natively_compilable(runtests()));
-    for n in [100, 10_000] {
-        bench_workload(c, &straight_line(n));
+    for shape in SHAPES {
+        for n in [10, 1_000, 100_000] {
+            bench_workload(c, &generate(shape, n));
+        }
     }
     for w in corpus() {
         bench_workload(c, &natively_compilable(w));

@@ -8,11 +8,25 @@ fn main() {
         .nth(2)
         .and_then(|n| n.parse().ok())
         .unwrap_or(5);
-    let w = benches::corpus()
-        .into_iter()
-        .find(|w| w.name == name)
-        .unwrap_or_else(|| panic!("no corpus module {name}: run corpus/fetch.sh"));
+    // `SHAPE-N` names a generated workload (see `benches::shapes`), anything else a
+    // corpus module.
+    let generated = name.rsplit_once('-').and_then(|(shape, n)| {
+        let n: usize = n.parse().ok()?;
+        benches::shapes::SHAPES
+            .contains(&shape)
+            .then(|| benches::shapes::generate(shape, n))
+    });
+    let w = generated.unwrap_or_else(|| {
+        benches::corpus()
+            .into_iter()
+            .find(|w| w.name == name)
+            .unwrap_or_else(|| panic!("no corpus module {name}: run corpus/fetch.sh"))
+    });
+    let fast = std::env::args().nth(3).is_some_and(|a| a == "fast");
+    let start = std::time::Instant::now();
     for _ in 0..times {
-        std::hint::black_box(benches::lower(&w, false));
+        std::hint::black_box(benches::lower(&w, fast));
     }
+    let per = start.elapsed().as_nanos() as f64 / (times * w.instructions()).max(1) as f64;
+    eprintln!("{name}: {per:.0} ns/inst over {times} lowerings");
 }

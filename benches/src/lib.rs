@@ -3,8 +3,9 @@
 //! `corpus/fetch.sh` has built it), and generated functions; plus the measurements the
 //! `compare` binary and the criterion benches share.
 
+pub mod shapes;
+
 use cranelift_codegen::ir;
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 /// A named group of functions to lower as one module.
@@ -79,23 +80,6 @@ pub fn runtests() -> Workload {
 
 fn no_calls(f: &ir::Function) -> bool {
     f.dfg.ext_funcs.is_empty()
-}
-
-/// A straight-line function of about `n` integer instructions.
-pub fn straight_line(n: usize) -> Workload {
-    let mut s = String::from("function %straight(i64, i64) -> i64 {\nblock0(v0: i64, v1: i64):\n");
-    let ops = ["iadd", "imul", "bxor", "isub", "band", "bor"];
-    for i in 2..n + 2 {
-        let (a, b) = (i - 1, i - 2 - (i % 3).min(i - 2));
-        writeln!(s, "    v{i} = {} v{a}, v{b}", ops[i % ops.len()]).unwrap();
-    }
-    writeln!(s, "    return v{}\n}}", n + 1).unwrap();
-    Workload {
-        name: format!("straight-{n}"),
-        functions: cranelift_reader::parse_functions(&s).expect("generated CLIF parses"),
-        decls: Default::default(),
-        layout: Default::default(),
-    }
 }
 
 /// Real-world CLIF: each module of the round-trip corpus (`corpus/build`) that the round
@@ -214,13 +198,22 @@ pub fn natively_compilable(mut w: Workload) -> Workload {
     w
 }
 
-/// Cranelift's native backend for the host at `opt_level` (`none` or `speed`).
+/// Cranelift's native backend for the host at `opt_level` (`none` or `speed`), with its
+/// default flags (its IR verifier on).
 pub fn native_isa(opt_level: &str) -> cranelift_codegen::isa::OwnedTargetIsa {
+    native_isa_with(opt_level, true)
+}
+
+/// Cranelift's native backend for the host at `opt_level`, with its IR verifier on or off.
+pub fn native_isa_with(opt_level: &str, verifier: bool) -> cranelift_codegen::isa::OwnedTargetIsa {
     use cranelift_codegen::{isa, settings, settings::Configurable};
     let mut flags = settings::builder();
     flags
         .set("opt_level", opt_level)
         .expect("a valid opt_level");
+    flags
+        .set("enable_verifier", if verifier { "true" } else { "false" })
+        .expect("a valid flag");
     isa::lookup(target_lexicon::Triple::host())
         .expect("host ISA is built in")
         .finish(settings::Flags::new(flags))

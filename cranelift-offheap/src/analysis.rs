@@ -75,6 +75,9 @@ pub struct Analysis {
     pub refs: SecondaryMap<Value, Option<RefType>>,
     /// The function's signature side table (empty if none was declared).
     pub func_refs: FuncRefs,
+    /// No value is a place address or a reference (the common case, found without
+    /// looking at the instructions).
+    trivial: bool,
 }
 
 static PLAIN: std::sync::OnceLock<SigRefs> = std::sync::OnceLock::new();
@@ -82,17 +85,44 @@ static PLAIN: std::sync::OnceLock<SigRefs> = std::sync::OnceLock::new();
 impl Analysis {
     /// Analyze `func` against `decls`.
     pub fn compute(func: &ir::Function, decls: &ModuleDecls) -> Analysis {
+        let func_refs = if decls.has_func_refs() {
+            decls
+                .func_refs(&func.name.to_string())
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            FuncRefs::default()
+        };
+        // Places come only from value slots and off-heap symbols, and references only
+        // from reference-typed signatures and from places: without them there is
+        // nothing to find.
+        let has_places = func
+            .sized_stack_slots
+            .keys()
+            .any(|slot| value_slot_type(func, slot).is_some())
+            || func
+                .global_values
+                .keys()
+                .any(|gv| decls.off_heap(func, gv).is_some());
+        let trivial = !has_places && !func_refs.has_refs();
         let mut a = Analysis {
             places: SecondaryMap::new(),
             refs: SecondaryMap::new(),
-            func_refs: decls
-                .func_refs(&func.name.to_string())
-                .cloned()
-                .unwrap_or_default(),
+            func_refs,
+            trivial,
         };
-        a.find_places(func, decls);
-        a.infer_refs(func);
+        if !trivial {
+            let ref_places = a.find_places(func, decls);
+            if ref_places || a.func_refs.has_refs() {
+                a.infer_refs(func);
+            }
+        }
         a
+    }
+
+    /// Whether no value of the function is a place address or a reference.
+    pub fn is_trivial(&self) -> bool {
+        self.trivial
     }
 
     /// The reference types of signature `sig` of this function.
@@ -112,7 +142,9 @@ impl Analysis {
         self.refs[func.dfg.resolve_aliases(value)]
     }
 
-    fn find_places(&mut self, func: &ir::Function, decls: &ModuleDecls) {
+    /// Find the place addresses; whether any place holds references.
+    fn find_places(&mut self, func: &ir::Function, decls: &ModuleDecls) -> bool {
+        let mut ref_places = false;
         for block in func.layout.blocks() {
             for inst in func.layout.block_insts(block) {
                 let place = match func.dfg.insts[inst] {
@@ -129,10 +161,12 @@ impl Analysis {
                     _ => None,
                 };
                 if let Some(place) = place {
+                    ref_places |= place.value_type().and_then(WasmType::ref_type).is_some();
                     self.places[func.dfg.first_result(inst)] = Some(place);
                 }
             }
         }
+        ref_places
     }
 
     fn infer_refs(&mut self, func: &ir::Function) {

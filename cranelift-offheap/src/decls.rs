@@ -155,6 +155,11 @@ pub struct FuncRefs {
 }
 
 impl FuncRefs {
+    /// Whether any signature recorded here has a reference type.
+    pub fn has_refs(&self) -> bool {
+        !self.signature.is_plain() || self.sigs.values().any(|s| !s.is_plain())
+    }
+
     /// The reference types of `sig` (plain if not recorded).
     pub fn sig(&self, sig: SigRef) -> Option<&SigRefs> {
         self.sigs.get(&sig)
@@ -274,6 +279,11 @@ impl ModuleDecls {
     /// The reference types of the function named `name`.
     pub fn func_refs(&self, name: &str) -> Option<&FuncRefs> {
         self.funcs.get(name)
+    }
+
+    /// Whether any function has reference types recorded.
+    pub fn has_func_refs(&self) -> bool {
+        !self.funcs.is_empty()
     }
 
     /// Mutable reference types of the function named `name`, created empty.

@@ -51,7 +51,7 @@ pub struct FuncLower<'a> {
     /// The shadow-stack frame, if the function has addressable stack slots.
     pub frame: Option<Frame>,
     /// Off-heap places and reference values of the function.
-    pub analysis: Analysis,
+    pub analysis: &'a Analysis,
     /// The local of each value slot that is used (`u32::MAX` until first use).
     slot_locals: SecondaryMap<StackSlot, u32>,
     label_local: Option<u32>,
@@ -68,6 +68,16 @@ pub struct FuncLower<'a> {
 
 /// Lower `func` against `env`.
 pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<LoweredFunction> {
+    let analysis = Analysis::compute(func, &env.decls);
+    lower_function_with(func, env, &analysis)
+}
+
+/// [`lower_function`] with the off-heap analysis of `func` already computed.
+pub fn lower_function_with(
+    func: &ir::Function,
+    env: &mut ModuleEnv,
+    analysis: &Analysis,
+) -> Result<LoweredFunction> {
     if func.layout.entry_block().is_none() {
         return Err(Error::new(
             ErrorKind::Invalid,
@@ -101,7 +111,7 @@ pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<Lowere
         } else {
             stackify::placements(func, &keep_local)
         };
-        let lower = attempt(func, &mut *env, &graph, &order, placement)?;
+        let lower = attempt(func, &mut *env, &graph, &order, analysis, placement)?;
         if lower.misplaced.is_empty() {
             break lower;
         }
@@ -140,9 +150,9 @@ fn attempt<'a>(
     env: &'a mut ModuleEnv,
     graph: &'a Graph,
     order: &Order,
+    analysis: &'a Analysis,
     placement: SecondaryMap<Value, Placement>,
 ) -> Result<FuncLower<'a>> {
-    let analysis = Analysis::compute(func, &env.decls);
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
         None => val_type(func.dfg.value_type(v)),

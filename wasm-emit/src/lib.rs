@@ -35,6 +35,7 @@ pub mod error;
 pub mod frame;
 pub mod func;
 pub mod isel;
+pub mod liveness;
 pub mod locals;
 pub mod module;
 #[cfg(feature = "cli")]
@@ -54,6 +55,7 @@ pub use target::Target;
 
 use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::{ir, settings, verify_function};
+use cranelift_offheap::analysis::Analysis;
 use cranelift_offheap::ModuleDecls;
 use module::env::{ModuleEnv, WasmSig};
 use module::DefinedFunction;
@@ -99,10 +101,23 @@ pub fn export_name(name: &ir::UserFuncName) -> String {
 /// Check that `func` is valid CLIF, keeps the off-heap rules of `decls`, and uses only
 /// features this backend lowers.
 pub fn check(func: &ir::Function, decls: &ModuleDecls, options: &Options) -> Result<()> {
+    check_with(func, decls, options, &Analysis::compute(func, decls))
+}
+
+/// [`check`] with the off-heap analysis of `func` already computed.
+fn check_with(
+    func: &ir::Function,
+    decls: &ModuleDecls,
+    options: &Options,
+    analysis: &Analysis,
+) -> Result<()> {
     if options.verify {
         verify(func)?;
     }
-    if let Some(first) = offheap_errors(func, decls).into_iter().next() {
+    if let Some(first) = offheap_errors_with(func, decls, analysis)
+        .into_iter()
+        .next()
+    {
         return Err(first);
     }
     support::check_function(func, decls)
@@ -110,7 +125,15 @@ pub fn check(func: &ir::Function, decls: &ModuleDecls, options: &Options) -> Res
 
 /// Every violation of the off-heap rules in `func` (see `cranelift_offheap::verify`).
 pub fn offheap_errors(func: &ir::Function, decls: &ModuleDecls) -> Vec<Error> {
-    match cranelift_offheap::verify(func, decls) {
+    offheap_errors_with(func, decls, &Analysis::compute(func, decls))
+}
+
+fn offheap_errors_with(
+    func: &ir::Function,
+    decls: &ModuleDecls,
+    analysis: &Analysis,
+) -> Vec<Error> {
+    match cranelift_offheap::verify_with(func, decls, analysis) {
         Ok(()) => Vec::new(),
         Err(errors) => errors
             .into_iter()
@@ -219,8 +242,12 @@ pub fn compile_with_layout(
     layout: &ModuleLayout,
     options: &Options,
 ) -> Result<Vec<u8>> {
-    for func in functions {
-        check(func, decls, options)?;
+    let analyses: Vec<Analysis> = functions
+        .iter()
+        .map(|f| Analysis::compute(f, decls))
+        .collect();
+    for (func, analysis) in functions.iter().zip(&analyses) {
+        check_with(func, decls, options, analysis)?;
     }
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
     declare_imports(&mut env, functions, options)?;
@@ -233,8 +260,8 @@ pub fn compile_with_layout(
     }
     env.resolve_layout()?;
     let mut defined = Vec::with_capacity(functions.len());
-    for func in functions {
-        let lowered = func::lower_function(func, &mut env)?;
+    for (func, analysis) in functions.iter().zip(&analyses) {
+        let lowered = func::lower_function_with(func, &mut env, analysis)?;
         defined.push(DefinedFunction {
             name: export_name(&func.name),
             export: options.export_functions,

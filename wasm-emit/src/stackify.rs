@@ -137,37 +137,46 @@ pub fn placements(func: &ir::Function, keep_local: &[Value]) -> SecondaryMap<Val
             }
         }
     }
+    let mut keep: SecondaryMap<Value, bool> = SecondaryMap::new();
+    for &v in keep_local {
+        keep[v] = true;
+    }
     let mut placement: SecondaryMap<Value, Placement> = SecondaryMap::new();
+    // The class of an instruction together with the trees it pushes: moving it moves
+    // them too.
+    let mut tree_class: SecondaryMap<Value, Option<Class>> = SecondaryMap::new();
+    let mut position: SecondaryMap<ir::Inst, u32> = SecondaryMap::with_capacity(dfg.num_insts());
+    let (mut insts, mut classes, mut effects, mut impure) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for block in func.layout.blocks() {
-        let insts: Vec<ir::Inst> = func.layout.block_insts(block).collect();
-        let classes: Vec<Class> = insts.iter().map(|&i| class(func, i)).collect();
-        // The class of an instruction together with the trees it pushes: moving it moves
-        // them too.
-        let mut tree_class: std::collections::HashMap<Value, Class> = Default::default();
+        insts.clear();
+        insts.extend(func.layout.block_insts(block));
+        classes.clear();
+        classes.extend(insts.iter().map(|&i| class(func, i)));
         // Prefix counts of effects and of non-pure instructions, for O(1) range queries.
-        let mut effects = vec![0u32; insts.len() + 1];
-        let mut impure = vec![0u32; insts.len() + 1];
+        effects.clear();
+        impure.clear();
+        effects.push(0u32);
+        impure.push(0u32);
         for (i, c) in classes.iter().enumerate() {
-            effects[i + 1] = effects[i] + u32::from(*c == Class::Effect);
-            impure[i + 1] = impure[i] + u32::from(*c != Class::Pure);
+            effects.push(effects[i] + u32::from(*c == Class::Effect));
+            impure.push(impure[i] + u32::from(*c != Class::Pure));
         }
-        let position: std::collections::HashMap<ir::Inst, usize> = insts
-            .iter()
-            .enumerate()
-            .map(|(i, &inst)| (inst, i))
-            .collect();
+        for (i, &inst) in insts.iter().enumerate() {
+            position[inst] = i as u32;
+        }
         for (i, &inst) in insts.iter().enumerate() {
             let results = dfg.inst_results(inst);
             if results.len() != 1 || dfg.insts[inst].opcode().is_branch() {
                 continue;
             }
             let v = results[0];
-            if keep_local.contains(&v) {
+            if keep[v] {
                 continue;
             }
             let mut c = classes[i];
             for &arg in dfg.inst_args(inst) {
-                if let Some(&sub) = tree_class.get(&dfg.resolve_aliases(arg)) {
+                if let Some(sub) = tree_class[dfg.resolve_aliases(arg)] {
                     c = c.max(sub);
                 }
             }
@@ -187,9 +196,10 @@ pub fn placements(func: &ir::Function, keep_local: &[Value]) -> SecondaryMap<Val
             let Some((use_inst, conditional)) = user[v] else {
                 continue;
             };
-            let Some(&j) = position.get(&use_inst) else {
+            if func.layout.inst_block(use_inst) != Some(block) {
                 continue;
-            };
+            }
+            let j = position[use_inst] as usize;
             if j <= i || (conditional && c != Class::Pure) {
                 continue;
             }
@@ -204,7 +214,7 @@ pub fn placements(func: &ir::Function, keep_local: &[Value]) -> SecondaryMap<Val
             debug_assert!(movable == (i + 1..j).all(|k| may_pass(c, classes[k])));
             if movable {
                 placement[v] = Placement::Tree;
-                tree_class.insert(v, c);
+                tree_class[v] = Some(c);
             }
         }
     }

@@ -1,19 +1,63 @@
 //! `cargo run --release -p benches --bin compare`: lowering cost per CLIF instruction,
 //! wasm-emit against Cranelift's native backend for the host (x86-64 here) at `opt_level`
 //! none and speed, on the same functions in the same run, with the encode-only floor
-//! (emitting as many wasm instructions with wasm-encoder and nothing else). Prints one table;
-//! the last line sums the real-world CLIF (the round-trip corpus).
+//! (emitting as many wasm instructions with wasm-encoder and nothing else) and the peak
+//! heap memory per instruction. Prints one table; the last line sums the real-world CLIF
+//! (the round-trip corpus).
 //!
+//! wasm-emit is measured with its input verifier and output validation (its default) and
+//! without them (a JIT that trusts its front end); Cranelift with its IR verifier (its
+//! default) and without it. The headline compares like with like: both without verifiers.
 //! Each figure is the fastest of several runs of at least a second in all (one run for
-//! the largest inputs). wasm-emit is measured with its input verifier and output
-//! validation (the default) and without them.
+//! the largest inputs).
 
+use benches::shapes::{generate, SHAPES};
 use benches::{
-    corpus, encode_floor, lower, native_isa, natively_compilable, runtests, straight_line,
-    wasm_instructions, Workload,
+    corpus, encode_floor, lower, native_isa_with, natively_compilable, runtests, wasm_instructions,
+    Workload,
 };
 use cranelift_codegen::{isa, Context};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+
+/// The system allocator, counting live bytes and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+        PEAK.fetch_max(live, Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size > layout.size() {
+            let live = LIVE.fetch_add(new_size - layout.size(), Relaxed) + new_size - layout.size();
+            PEAK.fetch_max(live, Relaxed);
+        } else {
+            LIVE.fetch_sub(layout.size() - new_size, Relaxed);
+        }
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The heap memory `f` holds at its peak, beyond what was live before it.
+fn peak_bytes(f: impl FnOnce()) -> usize {
+    let before = LIVE.load(Relaxed);
+    PEAK.store(before, Relaxed);
+    f();
+    PEAK.load(Relaxed) - before
+}
 
 /// The fastest time of `f` over runs totalling about a second (at least one, at most 10).
 fn best(mut f: impl FnMut()) -> Duration {
@@ -30,7 +74,7 @@ fn best(mut f: impl FnMut()) -> Duration {
     best
 }
 
-/// Compile every function natively; `None` if Cranelift refuses or panics on one.
+/// Compile every function natively; `None` if Cranelift refuses one.
 fn native(w: &Workload, isa: &dyn isa::TargetIsa) -> Option<()> {
     for f in &w.functions {
         let mut ctx = Context::for_function(f.clone());
@@ -39,13 +83,21 @@ fn native(w: &Workload, isa: &dyn isa::TargetIsa) -> Option<()> {
     Some(())
 }
 
+/// Cranelift's times: opt none with its verifier, without it, and opt speed.
+struct Native {
+    none: Duration,
+    none_unverified: Duration,
+    speed: Duration,
+    peak: usize,
+}
+
 struct Row {
     name: String,
     insts: usize,
     emit: Duration,
     emit_fast: Duration,
-    none: Option<Duration>,
-    speed: Option<Duration>,
+    emit_peak: usize,
+    native: Option<Native>,
     floor: Duration,
 }
 
@@ -53,8 +105,10 @@ fn ns(d: Duration, insts: usize) -> f64 {
     d.as_nanos() as f64 / insts.max(1) as f64
 }
 
-fn measure(w: &Workload) -> Row {
+/// Measure `w`; Cranelift's native backend too unless `with_native` is false.
+fn measure(w: &Workload, with_native: bool) -> Row {
     let insts = w.instructions();
+    eprintln!("measuring {} ({insts} CLIF instructions)", w.name);
     let out = lower(w, false);
     let emit = best(|| {
         lower(w, false);
@@ -62,26 +116,38 @@ fn measure(w: &Workload) -> Row {
     let emit_fast = best(|| {
         lower(w, true);
     });
-    let (none_isa, speed_isa) = (native_isa("none"), native_isa("speed"));
+    let emit_peak = peak_bytes(|| {
+        lower(w, true);
+    });
+    let none_isa = native_isa_with("none", true);
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| native(w, &*none_isa)))
-        .ok()
-        .flatten()
-        .is_some();
+    let ok = with_native
+        && std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| native(w, &*none_isa)))
+            .ok()
+            .flatten()
+            .is_some();
     std::panic::set_hook(hook);
-    let (none, speed) = if ok {
-        (
-            Some(best(|| {
+    let native = ok.then(|| {
+        let (unverified, speed) = (
+            native_isa_with("none", false),
+            native_isa_with("speed", true),
+        );
+        Native {
+            none: best(|| {
                 native(w, &*none_isa);
-            })),
-            Some(best(|| {
-                native(w, &*speed_isa);
-            })),
-        )
-    } else {
-        (None, None)
-    };
+            }),
+            none_unverified: best(|| {
+                native(w, &*unverified);
+            }),
+            speed: best(|| {
+                native(w, &*speed);
+            }),
+            peak: peak_bytes(|| {
+                native(w, &*unverified);
+            }),
+        }
+    });
     let wasm_insts = wasm_instructions(&out);
     let floor = best(|| {
         encode_floor(w.functions.len(), wasm_insts);
@@ -91,47 +157,78 @@ fn measure(w: &Workload) -> Row {
         insts,
         emit,
         emit_fast,
-        none,
-        speed,
+        emit_peak,
+        native,
         floor,
     }
 }
 
 fn main() {
-    let mut rows = Vec::new();
+    let mut rows: Vec<(bool, Row)> = Vec::new();
     let rt = natively_compilable(runtests());
     if !rt.functions.is_empty() {
-        rows.push((false, measure(&rt)));
+        rows.push((false, measure(&rt, true)));
     }
-    for n in [1_000, 100_000] {
-        rows.push((false, measure(&straight_line(n))));
+    let mut growth: Vec<(String, f64)> = Vec::new();
+    for shape in SHAPES {
+        let mut at_1k = None;
+        let mut native_per_inst = Vec::new();
+        for n in [10, 1_000, 100_000, 1_000_000] {
+            // Cranelift's register allocator grows superlinearly on some shapes: at a
+            // million instructions it is measured only where it stayed linear so far
+            // (within 2x per instruction of its cost at 1,000), else it runs for hours.
+            let linear = match native_per_inst[..] {
+                [_, at_1k, at_100k] => at_100k <= 2.0 * at_1k,
+                _ => true,
+            };
+            let row = measure(&generate(shape, n), n < 1_000_000 || linear);
+            if let Some(c) = &row.native {
+                native_per_inst.push(ns(c.none_unverified, row.insts));
+            }
+            let cost = ns(row.emit_fast, row.insts);
+            if n == 1_000 {
+                at_1k = Some(cost);
+            }
+            if let (1_000_000, Some(base)) = (n, at_1k) {
+                growth.push((row.name.clone(), cost / base));
+            }
+            rows.push((false, row));
+        }
     }
     for w in corpus() {
-        rows.push((true, measure(&w)));
+        rows.push((true, measure(&w, true)));
     }
-    println!("| input | CLIF insts | wasm-emit ns/inst | no verify/validate | cranelift-x64 none | speed | ratio (none / wasm-emit) | floor ns/inst |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    let opt = |d: Option<Duration>, n| d.map_or("n/a".to_string(), |d| format!("{:.0}", ns(d, n)));
+    println!("| input | CLIF insts | wasm-emit ns/inst | no verify/validate | peak B/inst | cranelift-x64 none | none, no verifier | speed | peak B/inst | ratio (no verifiers) | floor ns/inst |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let na = || "n/a".to_string();
     for (_, r) in &rows {
-        let ratio = r.none.map_or("n/a".to_string(), |d| {
-            format!("{:.2}", d.as_secs_f64() / r.emit.as_secs_f64())
-        });
+        let n = r.insts;
+        let native = |f: &dyn Fn(&Native) -> String| r.native.as_ref().map_or_else(na, f);
         println!(
-            "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {:.0} |",
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {:.1} |",
             r.name,
-            r.insts,
-            ns(r.emit, r.insts),
-            ns(r.emit_fast, r.insts),
-            opt(r.none, r.insts),
-            opt(r.speed, r.insts),
-            ratio,
-            ns(r.floor, r.insts)
+            n,
+            ns(r.emit, n),
+            ns(r.emit_fast, n),
+            r.emit_peak as f64 / n as f64,
+            native(&|c| format!("{:.0}", ns(c.none, n))),
+            native(&|c| format!("{:.0}", ns(c.none_unverified, n))),
+            native(&|c| format!("{:.0}", ns(c.speed, n))),
+            native(&|c| format!("{:.0}", c.peak as f64 / n as f64)),
+            native(&|c| format!(
+                "{:.2}",
+                c.none_unverified.as_secs_f64() / r.emit_fast.as_secs_f64()
+            )),
+            ns(r.floor, n)
         );
+    }
+    for (name, g) in &growth {
+        println!("growth {name}: cost per instruction {g:.2}x the cost at 1,000 instructions");
     }
     // The headline: the real-world CLIF that Cranelift compiles natively too.
     let real: Vec<&Row> = rows
         .iter()
-        .filter(|(real, r)| *real && r.none.is_some())
+        .filter(|(real, r)| *real && r.native.is_some())
         .map(|(_, r)| r)
         .collect();
     if real.is_empty() {
@@ -139,9 +236,10 @@ fn main() {
         return;
     }
     let insts: usize = real.iter().map(|r| r.insts).sum();
-    let emit: Duration = real.iter().map(|r| r.emit).sum();
-    let none: Duration = real.iter().filter_map(|r| r.none).sum();
-    let floor: Duration = real.iter().map(|r| r.floor).sum();
+    let sum = |f: &dyn Fn(&Row) -> Duration| real.iter().map(|r| f(r)).sum::<Duration>();
+    let emit = sum(&|r| r.emit_fast);
+    let none = sum(&|r| r.native.as_ref().unwrap().none_unverified);
+    let floor = sum(&|r| r.floor);
     let (x, y, z) = (ns(emit, insts), ns(none, insts), ns(floor, insts));
     println!(
         "wasm-emit {x:.0} ns/inst, cranelift-x64 {y:.0} ns/inst (opt none), ratio {:.2}, floor {z:.0} ns/inst",

@@ -102,12 +102,11 @@ impl SccFinder {
 
     /// The non-trivial SCCs (a cycle of one or more nodes) of the subgraph on `region`.
     fn find(&mut self, g: &Graph, region: &[Node]) -> Vec<Vec<Node>> {
+        // Only the region's nodes are visited, so only they are reset: resetting every
+        // node per region would make nested regions quadratic.
         let n = g.nodes.len();
-        self.index.clear();
         self.index.resize(n, NONE);
-        self.low.clear();
         self.low.resize(n, 0);
-        self.on_stack.clear();
         self.on_stack.resize(n, false);
         self.in_region.resize(n, 0);
         self.scc_id.resize(n, NONE);
@@ -115,6 +114,8 @@ impl SccFinder {
         for &r in region {
             self.in_region[r.index()] = self.stamp;
             self.scc_id[r.index()] = NONE;
+            self.index[r.index()] = NONE;
+            self.on_stack[r.index()] = false;
         }
         let mut clock = 0u32;
         let mut stack: Vec<Node> = Vec::new();

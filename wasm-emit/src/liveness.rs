@@ -1,0 +1,285 @@
+//! Liveness of the values that live in locals, in time linear in the size of their live
+//! ranges (the inputs can have a million instructions).
+//!
+//! A use belongs to the instruction that is actually emitted: an operand of a tree (see
+//! `stackify`) is read where the tree's root is emitted. Block arguments are read at the
+//! end of the predecessor. Live-in blocks are found per value by walking up from each use
+//! to the definition; marks stamped with the value replace per-value sets, so each block
+//! a value is live in costs O(1).
+
+use crate::stackify::Placement;
+use cranelift_codegen::ir::{self, Block, Inst, Value};
+use cranelift_entity::{EntityRef, SecondaryMap};
+
+/// The CLIF control-flow graph as flat arrays: predecessors of each block and a reverse
+/// postorder of the reachable blocks (every block after its dominators).
+pub struct BlockGraph {
+    pred_start: Vec<u32>,
+    preds: Vec<Block>,
+    /// Reachable blocks in reverse postorder.
+    pub rpo: Vec<Block>,
+}
+
+/// Every block `block`'s terminator may branch to (with repeats).
+fn successors(func: &ir::Function, block: Block, out: &mut Vec<Block>) {
+    let dfg = &func.dfg;
+    if let Some(inst) = func.layout.last_inst(block) {
+        for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
+            out.push(call.block(&dfg.value_lists));
+        }
+    }
+}
+
+impl BlockGraph {
+    /// The graph of `func`.
+    pub fn new(func: &ir::Function) -> BlockGraph {
+        let n = func.dfg.num_blocks();
+        let mut edges: Vec<(u32, Block)> = Vec::new();
+        let mut succ = Vec::new();
+        for block in func.layout.blocks() {
+            succ.clear();
+            successors(func, block, &mut succ);
+            edges.extend(succ.iter().map(|&s| (s.as_u32(), block)));
+        }
+        let (pred_start, preds) = bucket(n, &edges);
+        // Iterative depth-first search for the postorder.
+        let mut rpo = Vec::new();
+        if let Some(entry) = func.layout.entry_block() {
+            let mut seen = vec![false; n];
+            let mut stack: Vec<(Block, usize)> = vec![(entry, 0)];
+            seen[entry.index()] = true;
+            let mut succs: Vec<Vec<Block>> = Vec::new();
+            succs.push(Vec::new());
+            successors(func, entry, &mut succs[0]);
+            while let Some(&(block, next)) = stack.last() {
+                let depth = stack.len() - 1;
+                if let Some(&s) = succs[depth].get(next) {
+                    stack[depth].1 += 1;
+                    if !seen[s.index()] {
+                        seen[s.index()] = true;
+                        stack.push((s, 0));
+                        if succs.len() <= depth + 1 {
+                            succs.push(Vec::new());
+                        }
+                        succs[depth + 1].clear();
+                        successors(func, s, &mut succs[depth + 1]);
+                    }
+                } else {
+                    rpo.push(block);
+                    stack.pop();
+                }
+            }
+            rpo.reverse();
+        }
+        BlockGraph {
+            pred_start,
+            preds,
+            rpo,
+        }
+    }
+
+    /// The predecessors of `block` (one per edge).
+    pub fn preds(&self, block: Block) -> &[Block] {
+        let i = block.index();
+        &self.preds[self.pred_start[i] as usize..self.pred_start[i + 1] as usize]
+    }
+}
+
+/// Group `items` by key in `0..n` (a counting sort, stable): the items of key `k` are
+/// `values[start[k]..start[k + 1]]`.
+fn bucket<T: Copy>(n: usize, items: &[(u32, T)]) -> (Vec<u32>, Vec<T>) {
+    let mut start = vec![0u32; n + 1];
+    for &(k, _) in items {
+        start[k as usize + 1] += 1;
+    }
+    for k in 0..n {
+        start[k + 1] += start[k];
+    }
+    let mut fill = start.clone();
+    // Pre-filled with the first item, then every slot is overwritten in key order.
+    let mut values = Vec::with_capacity(items.len());
+    if let Some(&(_, first)) = items.first() {
+        values.resize(items.len(), first);
+    }
+    for &(k, v) in items {
+        let slot = &mut fill[k as usize];
+        values[*slot as usize] = v;
+        *slot += 1;
+    }
+    (start, values)
+}
+
+/// Where the values in locals are live.
+pub struct Liveness {
+    live_in_start: Vec<u32>,
+    live_in: Vec<Value>,
+    dying_start: Vec<u32>,
+    dying: Vec<(u32, Value)>,
+    dead_at_def: SecondaryMap<Value, bool>,
+}
+
+const NO_MARK: u32 = u32::MAX;
+
+impl Liveness {
+    /// Liveness of the values for which `tracked` holds, with `placement` deciding where
+    /// tree operands are read.
+    pub fn compute(
+        func: &ir::Function,
+        graph: &BlockGraph,
+        placement: &SecondaryMap<Value, Placement>,
+        tracked: &dyn Fn(Value) -> bool,
+    ) -> Liveness {
+        let dfg = &func.dfg;
+        let num_blocks = dfg.num_blocks();
+        // Position of each instruction in its block, and the (last) user of each value.
+        let mut pos: SecondaryMap<Inst, u32> = SecondaryMap::with_capacity(dfg.num_insts());
+        let mut user: SecondaryMap<Value, Option<Inst>> =
+            SecondaryMap::with_capacity(dfg.num_values());
+        let mut args: Vec<Value> = Vec::new();
+        let mut block_insts: Vec<Inst> = Vec::new();
+        let mut emit_pos: SecondaryMap<Inst, u32> = SecondaryMap::with_capacity(dfg.num_insts());
+        // (value, block, position) of every use of a tracked value.
+        let mut uses: Vec<(u32, (Block, u32))> = Vec::new();
+        for block in func.layout.blocks() {
+            block_insts.clear();
+            block_insts.extend(func.layout.block_insts(block));
+            for (i, &inst) in block_insts.iter().enumerate() {
+                pos[inst] = i as u32;
+                operands(func, inst, &mut args);
+                for &v in &args {
+                    user[v] = Some(inst);
+                }
+            }
+            // A tree is emitted where its user is: users come later in the block.
+            for &inst in block_insts.iter().rev() {
+                emit_pos[inst] = match dfg.inst_results(inst) {
+                    [r] if placement[*r] == Placement::Tree => match user[*r] {
+                        Some(u) => emit_pos[u],
+                        None => pos[inst],
+                    },
+                    _ => pos[inst],
+                };
+            }
+            for &inst in &block_insts {
+                operands(func, inst, &mut args);
+                let at = emit_pos[inst];
+                for &v in &args {
+                    if tracked(v) {
+                        uses.push((v.as_u32(), (block, at)));
+                    }
+                }
+            }
+        }
+        let (use_start, use_sites) = bucket(dfg.num_values(), &uses);
+        drop(uses);
+
+        let mut in_mark = vec![NO_MARK; num_blocks];
+        let mut out_mark = vec![NO_MARK; num_blocks];
+        let mut last_mark = vec![NO_MARK; num_blocks];
+        let mut last_pos = vec![0u32; num_blocks];
+        let mut live_in_pairs: Vec<(u32, Value)> = Vec::new();
+        let mut dying_pairs: Vec<(u32, (u32, Value))> = Vec::new();
+        // Values with no use in their block that are not live out of it.
+        let mut dead_at_def = SecondaryMap::with_default(true);
+        let mut use_blocks: Vec<Block> = Vec::new();
+        let mut work: Vec<Block> = Vec::new();
+        for v in dfg.values() {
+            let sites =
+                &use_sites[use_start[v.index()] as usize..use_start[v.index() + 1] as usize];
+            if sites.is_empty() {
+                continue;
+            }
+            let mark = v.as_u32();
+            let def = def_block(func, v);
+            use_blocks.clear();
+            for &(b, at) in sites {
+                let bi = b.index();
+                if last_mark[bi] != mark {
+                    last_mark[bi] = mark;
+                    last_pos[bi] = at;
+                    use_blocks.push(b);
+                } else {
+                    last_pos[bi] = last_pos[bi].max(at);
+                }
+                if Some(b) == def || in_mark[bi] == mark {
+                    continue;
+                }
+                in_mark[bi] = mark;
+                live_in_pairs.push((b.as_u32(), v));
+                work.push(b);
+                while let Some(x) = work.pop() {
+                    for &p in graph.preds(x) {
+                        out_mark[p.index()] = mark;
+                        if Some(p) != def && in_mark[p.index()] != mark {
+                            in_mark[p.index()] = mark;
+                            live_in_pairs.push((p.as_u32(), v));
+                            work.push(p);
+                        }
+                    }
+                }
+            }
+            for &b in &use_blocks {
+                if out_mark[b.index()] != mark {
+                    dying_pairs.push((b.as_u32(), (last_pos[b.index()], v)));
+                }
+            }
+            if let Some(d) = def {
+                dead_at_def[v] = last_mark[d.index()] != mark && out_mark[d.index()] != mark;
+            }
+        }
+        let (live_in_start, live_in) = bucket(num_blocks, &live_in_pairs);
+        let (dying_start, mut dying) = bucket(num_blocks, &dying_pairs);
+        for b in 0..num_blocks {
+            dying[dying_start[b] as usize..dying_start[b + 1] as usize].sort_unstable();
+        }
+        Liveness {
+            live_in_start,
+            live_in,
+            dying_start,
+            dying,
+            dead_at_def,
+        }
+    }
+
+    /// The tracked values live into `block`.
+    pub fn live_in(&self, block: Block) -> &[Value] {
+        let i = block.index();
+        &self.live_in[self.live_in_start[i] as usize..self.live_in_start[i + 1] as usize]
+    }
+
+    /// The tracked values whose last use is in `block` and that are dead after it, with
+    /// the position of that use, by position.
+    pub fn dying(&self, block: Block) -> &[(u32, Value)] {
+        let i = block.index();
+        &self.dying[self.dying_start[i] as usize..self.dying_start[i + 1] as usize]
+    }
+
+    /// Whether tracked `value` is dead right after its definition: not used in its block
+    /// and not live out of it.
+    pub fn unused(&self, value: Value) -> bool {
+        self.dead_at_def[value]
+    }
+}
+
+/// The block that defines `value`.
+fn def_block(func: &ir::Function, value: Value) -> Option<Block> {
+    match func.dfg.value_def(value) {
+        ir::ValueDef::Result(inst, _) => func.layout.inst_block(inst),
+        ir::ValueDef::Param(b, _) => Some(b),
+        _ => None,
+    }
+}
+
+/// The values `inst` reads, aliases resolved: its arguments and its block-call arguments.
+pub fn operands(func: &ir::Function, inst: Inst, out: &mut Vec<Value>) {
+    let dfg = &func.dfg;
+    out.clear();
+    out.extend(dfg.inst_args(inst).iter().map(|&a| dfg.resolve_aliases(a)));
+    for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
+        out.extend(
+            call.args(&dfg.value_lists)
+                .filter_map(|a| a.as_value())
+                .map(|a| dfg.resolve_aliases(a)),
+        );
+    }
+}

@@ -40,6 +40,6 @@ fn shapes_run_as_the_interpreter_says() {
         same_as_interpreter("irreducible", 1_000, &[DataValue::I64(start)]);
     }
     // 2,000 values live at once, twice.
-    same_as_interpreter("live-values", 8_000, &[x.clone()]);
+    same_as_interpreter("live-values", 8_000, std::slice::from_ref(&x));
     same_as_interpreter("call-chain", 600, &[y]);
 }

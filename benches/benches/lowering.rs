@@ -33,8 +33,10 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
 
 fn lowering(c: &mut Criterion) {
     bench_workload(c, &natively_compilable(runtests()));
+    // Larger sizes are in the `compare` binary: Cranelift's register allocator is
+    // superlinear on some shapes, which would make a criterion run take hours.
     for shape in SHAPES {
-        for n in [10, 1_000, 100_000] {
+        for n in [10, 1_000] {
             bench_workload(c, &generate(shape, n));
         }
     }

@@ -1,5 +1,8 @@
-//! Lower one corpus module repeatedly, for a profiler: `perf record` or `valgrind
-//! --tool=callgrind` on `cargo run --release -p benches --example profile_lowering NAME [N]`.
+//! Lower one workload repeatedly, for a profiler: `perf record` or `valgrind
+//! --tool=callgrind` on `cargo run --release -p benches --example profile_lowering NAME [N]
+//! [fast]`. NAME is a corpus module or a generated shape and size such as
+//! `loop-nest-100000`; `fast` lowers without the input verifier and output validation.
+//! Prints the time per CLIF instruction.
 fn main() {
     let name = std::env::args()
         .nth(1)

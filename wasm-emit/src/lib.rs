@@ -250,13 +250,10 @@ pub fn compile_with_layout(
         check_with(func, decls, options, analysis)?;
     }
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
-    declare_imports(&mut env, functions, options)?;
-    for func in functions {
-        let refs = decls
-            .func_refs(&func.name.to_string())
-            .map(|r| r.signature.clone())
-            .unwrap_or_default();
-        env.define(func.name.to_string(), WasmSig::of(&func.signature, &refs))?;
+    declare_imports(&mut env, functions, &analyses, options)?;
+    for (func, analysis) in functions.iter().zip(&analyses) {
+        let refs = &analysis.func_refs.signature;
+        env.define(func.name.to_string(), WasmSig::of(&func.signature, refs))?;
     }
     env.resolve_layout()?;
     let mut defined = Vec::with_capacity(functions.len());
@@ -304,16 +301,13 @@ pub fn compile_with_layout(
 fn declare_imports(
     env: &mut ModuleEnv,
     functions: &[ir::Function],
+    analyses: &[Analysis],
     options: &Options,
 ) -> Result<()> {
     let defined: HashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
-    for func in functions {
-        let refs = env
-            .decls
-            .func_refs(&func.name.to_string())
-            .cloned()
-            .unwrap_or_default();
+    for (func, analysis) in functions.iter().zip(analyses) {
+        let refs = &analysis.func_refs;
         for (func_ref, ext) in isel::declared_callees(func) {
             if matches!(
                 ext.name,

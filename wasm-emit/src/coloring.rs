@@ -14,7 +14,7 @@
 //! so the walk costs O(1) per definition and per live-in value.
 
 use crate::liveness::{BlockGraph, Liveness};
-use crate::stackify::Placement;
+use crate::stackify::{Placement, Uses};
 use cranelift_codegen::ir::{self, Value};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::ValType;
@@ -113,11 +113,12 @@ impl Colorer {
     }
 }
 
-/// Color the values of `func` that `placement` keeps in locals (entry-block parameters
+/// Color the values of `func` (with uses `uses`) that `placement` keeps in locals (entry-block parameters
 /// keep the wasm parameters). `val_type` gives each value's wasm type.
 pub fn color(
     func: &ir::Function,
     placement: &SecondaryMap<Value, Placement>,
+    uses: &Uses,
     val_type: &dyn Fn(Value) -> ValType,
 ) -> Coloring {
     let dfg = &func.dfg;
@@ -127,7 +128,7 @@ pub fn color(
             && !matches!(dfg.value_def(v), ir::ValueDef::Param(b, _) if Some(b) == entry)
     };
     let graph = BlockGraph::new(func);
-    let liveness = Liveness::compute(func, &graph, placement, &colored);
+    let liveness = Liveness::compute(func, &graph, placement, uses, &colored);
 
     // Block arguments and their parameters prefer one local: the copy then vanishes.
     let mut pairs: Vec<(u32, Value)> = Vec::new();

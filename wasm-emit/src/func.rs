@@ -103,15 +103,16 @@ pub fn lower_function_with(
     // instruction's lowering does not fit that discipline goes back to a local, and the
     // function is lowered again (rare: a few instructions read an operand twice).
     let mut keep_local: Vec<Value> = Vec::new();
+    let uses = stackify::Uses::compute(func);
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;
         let placement = if attempts > 4 {
             SecondaryMap::new()
         } else {
-            stackify::placements(func, &keep_local)
+            stackify::placements(func, &uses, &keep_local)
         };
-        let lower = attempt(func, &mut *env, &graph, &order, analysis, placement)?;
+        let lower = attempt(func, &mut *env, &graph, &order, analysis, &uses, placement)?;
         if lower.misplaced.is_empty() {
             break lower;
         }
@@ -151,13 +152,14 @@ fn attempt<'a>(
     graph: &'a Graph,
     order: &Order,
     analysis: &'a Analysis,
+    uses: &stackify::Uses,
     placement: SecondaryMap<Value, Placement>,
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
         None => val_type(func.dfg.value_type(v)),
     };
-    let coloring = crate::coloring::color(func, &placement, &val_type_of);
+    let coloring = crate::coloring::color(func, &placement, uses, &val_type_of);
     let mut lower = FuncLower {
         func,
         env,

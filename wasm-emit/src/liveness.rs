@@ -7,7 +7,7 @@
 //! to the definition; marks stamped with the value replace per-value sets, so each block
 //! a value is live in costs O(1).
 
-use crate::stackify::Placement;
+use crate::stackify::{Placement, Uses};
 use cranelift_codegen::ir::{self, Block, Inst, Value};
 use cranelift_entity::{EntityRef, SecondaryMap};
 
@@ -122,39 +122,34 @@ const NO_MARK: u32 = u32::MAX;
 
 impl Liveness {
     /// Liveness of the values for which `tracked` holds, with `placement` deciding where
-    /// tree operands are read.
+    /// tree operands are read (at their single user, from `uses`).
     pub fn compute(
         func: &ir::Function,
         graph: &BlockGraph,
         placement: &SecondaryMap<Value, Placement>,
+        uses: &Uses,
         tracked: &dyn Fn(Value) -> bool,
     ) -> Liveness {
         let dfg = &func.dfg;
         let num_blocks = dfg.num_blocks();
-        // Position of each instruction in its block, and the (last) user of each value.
+        // Position of each instruction in its block.
         let mut pos: SecondaryMap<Inst, u32> = SecondaryMap::with_capacity(dfg.num_insts());
-        let mut user: SecondaryMap<Value, Option<Inst>> =
-            SecondaryMap::with_capacity(dfg.num_values());
         let mut args: Vec<Value> = Vec::new();
         let mut block_insts: Vec<Inst> = Vec::new();
         let mut emit_pos: SecondaryMap<Inst, u32> = SecondaryMap::with_capacity(dfg.num_insts());
         // (value, block, position) of every use of a tracked value.
-        let mut uses: Vec<(u32, (Block, u32))> = Vec::new();
+        let mut sites: Vec<(u32, (Block, u32))> = Vec::new();
         for block in func.layout.blocks() {
             block_insts.clear();
             block_insts.extend(func.layout.block_insts(block));
             for (i, &inst) in block_insts.iter().enumerate() {
                 pos[inst] = i as u32;
-                operands(func, inst, &mut args);
-                for &v in &args {
-                    user[v] = Some(inst);
-                }
             }
             // A tree is emitted where its user is: users come later in the block.
             for &inst in block_insts.iter().rev() {
                 emit_pos[inst] = match dfg.inst_results(inst) {
-                    [r] if placement[*r] == Placement::Tree => match user[*r] {
-                        Some(u) => emit_pos[u],
+                    [r] if placement[*r] == Placement::Tree => match uses.user[*r] {
+                        Some((u, _)) => emit_pos[u],
                         None => pos[inst],
                     },
                     _ => pos[inst],
@@ -165,13 +160,13 @@ impl Liveness {
                 let at = emit_pos[inst];
                 for &v in &args {
                     if tracked(v) {
-                        uses.push((v.as_u32(), (block, at)));
+                        sites.push((v.as_u32(), (block, at)));
                     }
                 }
             }
         }
-        let (use_start, use_sites) = bucket(dfg.num_values(), &uses);
-        drop(uses);
+        let (use_start, use_sites) = bucket(dfg.num_values(), &sites);
+        drop(sites);
 
         let mut in_mark = vec![NO_MARK; num_blocks];
         let mut out_mark = vec![NO_MARK; num_blocks];

@@ -98,45 +98,68 @@ fn is_cheap_constant(func: &ir::Function, inst: ir::Inst) -> bool {
     }
 }
 
-/// The placement of every value of `func`, except values in `keep_local`.
-pub fn placements(func: &ir::Function, keep_local: &[Value]) -> SecondaryMap<Value, Placement> {
-    let dfg = &func.dfg;
-    // Uses: count, and the one (instruction, is-conditional-edge) when there is one.
-    let mut uses: SecondaryMap<Value, u32> = SecondaryMap::new();
-    let mut user: SecondaryMap<Value, Option<(ir::Inst, bool)>> = SecondaryMap::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let conditional = matches!(
-                dfg.insts[inst],
-                InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
-            );
-            for &arg in dfg.inst_args(inst) {
-                let v = dfg.resolve_aliases(arg);
-                uses[v] += 1;
-                user[v] = Some((inst, false));
-            }
-            if let InstructionData::Brif { arg, blocks, .. } = dfg.insts[inst] {
-                let pool = &dfg.value_lists;
-                if blocks[0].block(pool) == blocks[1].block(pool)
-                    && blocks[0].args(pool).eq(blocks[1].args(pool))
-                {
-                    // Lowered as a jump: the condition is never pushed, so it must not
-                    // be a tree (its definition would vanish).
-                    uses[dfg.resolve_aliases(arg)] += 1;
+/// How often each value is read, and by which instruction last.
+pub struct Uses {
+    /// Number of reads (a `brif` lowered as a jump counts its condition twice, so that
+    /// it is never a tree: the condition is never pushed).
+    pub count: SecondaryMap<Value, u32>,
+    /// The last instruction reading each value, and whether the read is a block argument
+    /// of a conditional edge.
+    pub user: SecondaryMap<Value, Option<(ir::Inst, bool)>>,
+}
+
+impl Uses {
+    /// The uses in `func`, aliases resolved.
+    pub fn compute(func: &ir::Function) -> Uses {
+        let dfg = &func.dfg;
+        let mut count: SecondaryMap<Value, u32> = SecondaryMap::with_capacity(dfg.num_values());
+        let mut user: SecondaryMap<Value, Option<(ir::Inst, bool)>> =
+            SecondaryMap::with_capacity(dfg.num_values());
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                let conditional = matches!(
+                    dfg.insts[inst],
+                    InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
+                );
+                for &arg in dfg.inst_args(inst) {
+                    let v = dfg.resolve_aliases(arg);
+                    count[v] += 1;
+                    user[v] = Some((inst, false));
                 }
-            }
-            for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
-            {
-                for arg in call.args(&dfg.value_lists) {
-                    if let Some(arg) = arg.as_value() {
-                        let v = dfg.resolve_aliases(arg);
-                        uses[v] += 1;
-                        user[v] = Some((inst, conditional));
+                if let InstructionData::Brif { arg, blocks, .. } = dfg.insts[inst] {
+                    let pool = &dfg.value_lists;
+                    if blocks[0].block(pool) == blocks[1].block(pool)
+                        && blocks[0].args(pool).eq(blocks[1].args(pool))
+                    {
+                        count[dfg.resolve_aliases(arg)] += 1;
+                    }
+                }
+                for call in
+                    dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+                {
+                    for arg in call.args(&dfg.value_lists) {
+                        if let Some(arg) = arg.as_value() {
+                            let v = dfg.resolve_aliases(arg);
+                            count[v] += 1;
+                            user[v] = Some((inst, conditional));
+                        }
                     }
                 }
             }
         }
+        Uses { count, user }
     }
+}
+
+/// The placement of every value of `func` with uses `uses`, except values in
+/// `keep_local`.
+pub fn placements(
+    func: &ir::Function,
+    uses: &Uses,
+    keep_local: &[Value],
+) -> SecondaryMap<Value, Placement> {
+    let dfg = &func.dfg;
+    let (user, uses) = (&uses.user, &uses.count);
     let mut keep: SecondaryMap<Value, bool> = SecondaryMap::new();
     for &v in keep_local {
         keep[v] = true;
@@ -227,7 +250,7 @@ mod tests {
 
     fn placed(text: &str) -> Vec<(String, Placement)> {
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
-        let p = placements(&func, &[]);
+        let p = placements(&func, &Uses::compute(&func), &[]);
         func.dfg
             .values()
             .filter(|&v| p[v] != Placement::Local)

@@ -64,6 +64,8 @@ pub struct FuncLower<'a> {
     misplaced: Vec<Value>,
     /// The last `local.set`: (local, start, end) in `code`, for the `local.tee` peephole.
     last_set: Option<(u32, usize, usize)>,
+    /// Whether any value is an alias (most functions have none: resolving is then free).
+    aliases: bool,
 }
 
 /// Lower `func` against `env`.
@@ -174,6 +176,7 @@ fn attempt<'a>(
         emitted: SecondaryMap::new(),
         misplaced: Vec::new(),
         last_set: None,
+        aliases: func.dfg.values().any(|v| func.dfg.value_is_alias(v)),
     };
     lower.prologue()?;
     let falls_through = cfg::structure::emit(graph, order, &mut lower)?;
@@ -192,6 +195,9 @@ impl<'a> FuncLower<'a> {
 
     /// `value` with aliases resolved.
     pub fn resolve(&self, value: Value) -> Value {
+        if !self.aliases {
+            return value;
+        }
         self.func.dfg.resolve_aliases(value)
     }
 

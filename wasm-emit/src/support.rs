@@ -96,11 +96,11 @@ pub fn check_function(func: &ir::Function, decls: &ModuleDecls) -> Result<()> {
             if let Some(feature) = opcode_feature(data.opcode()).filter(|_| !off_heap) {
                 return Err(unsupported(func, Some(inst), feature, "is"));
             }
+            // Operands are results or block parameters checked where they are defined.
             let ctrl = dfg.ctrl_typevar(inst);
             let types = dfg
                 .inst_results(inst)
                 .iter()
-                .chain(dfg.inst_args(inst).iter())
                 .map(|&v| dfg.value_type(v))
                 .chain(std::iter::once(ctrl));
             for ty in types {

@@ -148,7 +148,9 @@ pub fn color(
             }
         }
     }
-    pairs.sort_unstable_by_key(|&(k, _)| k);
+    // Stable: partners stay in layout order, the first colored free one wins (an
+    // unstable order costs up to 5% more code on the corpus).
+    pairs.sort_by_key(|&(k, _)| k);
     let partners = |v: Value| {
         let start = pairs.partition_point(|&(k, _)| k < v.as_u32());
         pairs[start..]

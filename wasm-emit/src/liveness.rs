@@ -14,8 +14,7 @@ use cranelift_entity::{EntityRef, SecondaryMap};
 /// The CLIF control-flow graph as flat arrays: predecessors of each block and a reverse
 /// postorder of the reachable blocks (every block after its dominators).
 pub struct BlockGraph {
-    pred_start: Vec<u32>,
-    preds: Vec<Block>,
+    preds: Buckets<Block>,
     /// Reachable blocks in reverse postorder.
     pub rpo: Vec<Block>,
 }
@@ -41,7 +40,7 @@ impl BlockGraph {
             successors(func, block, &mut succ);
             edges.extend(succ.iter().map(|&s| (s.as_u32(), block)));
         }
-        let (pred_start, preds) = bucket(n, &edges);
+        let preds = bucket(n, &edges);
         // Iterative depth-first search for the postorder.
         let mut rpo = Vec::new();
         if let Some(entry) = func.layout.entry_block() {
@@ -71,23 +70,29 @@ impl BlockGraph {
             }
             rpo.reverse();
         }
-        BlockGraph {
-            pred_start,
-            preds,
-            rpo,
-        }
+        BlockGraph { preds, rpo }
     }
 
     /// The predecessors of `block` (one per edge).
     pub fn preds(&self, block: Block) -> &[Block] {
-        let i = block.index();
-        &self.preds[self.pred_start[i] as usize..self.pred_start[i + 1] as usize]
+        self.preds.get(block.index())
     }
 }
 
-/// Group `items` by key in `0..n` (a counting sort, stable): the items of key `k` are
-/// `values[start[k]..start[k + 1]]`.
-fn bucket<T: Copy>(n: usize, items: &[(u32, T)]) -> (Vec<u32>, Vec<T>) {
+/// Items grouped by a key in `0..n`: the items of key `k` are `items[start[k]..start[k + 1]]`.
+struct Buckets<T> {
+    start: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T> Buckets<T> {
+    fn get(&self, k: usize) -> &[T] {
+        &self.items[self.start[k] as usize..self.start[k + 1] as usize]
+    }
+}
+
+/// Group `items` by key in `0..n` (a counting sort, stable).
+fn bucket<T: Copy>(n: usize, items: &[(u32, T)]) -> Buckets<T> {
     let mut start = vec![0u32; n + 1];
     for &(k, _) in items {
         start[k as usize + 1] += 1;
@@ -106,15 +111,16 @@ fn bucket<T: Copy>(n: usize, items: &[(u32, T)]) -> (Vec<u32>, Vec<T>) {
         values[*slot as usize] = v;
         *slot += 1;
     }
-    (start, values)
+    Buckets {
+        start,
+        items: values,
+    }
 }
 
 /// Where the values in locals are live.
 pub struct Liveness {
-    live_in_start: Vec<u32>,
-    live_in: Vec<Value>,
-    dying_start: Vec<u32>,
-    dying: Vec<(u32, Value)>,
+    live_in: Buckets<Value>,
+    dying: Buckets<(u32, Value)>,
     dead_at_def: SecondaryMap<Value, bool>,
 }
 
@@ -165,7 +171,7 @@ impl Liveness {
                 }
             }
         }
-        let (use_start, use_sites) = bucket(dfg.num_values(), &sites);
+        let use_sites = bucket(dfg.num_values(), &sites);
         drop(sites);
 
         let mut in_mark = vec![NO_MARK; num_blocks];
@@ -179,8 +185,7 @@ impl Liveness {
         let mut use_blocks: Vec<Block> = Vec::new();
         let mut work: Vec<Block> = Vec::new();
         for v in dfg.values() {
-            let sites =
-                &use_sites[use_start[v.index()] as usize..use_start[v.index() + 1] as usize];
+            let sites = use_sites.get(v.index());
             if sites.is_empty() {
                 continue;
             }
@@ -222,15 +227,14 @@ impl Liveness {
                 dead_at_def[v] = last_mark[d.index()] != mark && out_mark[d.index()] != mark;
             }
         }
-        let (live_in_start, live_in) = bucket(num_blocks, &live_in_pairs);
-        let (dying_start, mut dying) = bucket(num_blocks, &dying_pairs);
+        let live_in = bucket(num_blocks, &live_in_pairs);
+        let mut dying = bucket(num_blocks, &dying_pairs);
         for b in 0..num_blocks {
-            dying[dying_start[b] as usize..dying_start[b + 1] as usize].sort_unstable();
+            let range = dying.start[b] as usize..dying.start[b + 1] as usize;
+            dying.items[range].sort_unstable();
         }
         Liveness {
-            live_in_start,
             live_in,
-            dying_start,
             dying,
             dead_at_def,
         }
@@ -238,15 +242,13 @@ impl Liveness {
 
     /// The tracked values live into `block`.
     pub fn live_in(&self, block: Block) -> &[Value] {
-        let i = block.index();
-        &self.live_in[self.live_in_start[i] as usize..self.live_in_start[i + 1] as usize]
+        self.live_in.get(block.index())
     }
 
     /// The tracked values whose last use is in `block` and that are dead after it, with
     /// the position of that use, by position.
     pub fn dying(&self, block: Block) -> &[(u32, Value)] {
-        let i = block.index();
-        &self.dying[self.dying_start[i] as usize..self.dying_start[i + 1] as usize]
+        self.dying.get(block.index())
     }
 
     /// Whether tracked `value` is dead right after its definition: not used in its block

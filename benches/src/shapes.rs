@@ -191,18 +191,15 @@ fn irreducible(n: usize) -> String {
         let w = names.work(&mut s, &acc, 8);
         let f = names.imm(&mut s, "band", "i64", &w, 1);
         writeln!(s, "    brif {f}, {b}({acc}), {c}({acc})").unwrap();
-        let x = names.v();
-        writeln!(s, "{b}({x}: i64):").unwrap();
-        let x = names.work(&mut s, &x, 8);
-        let x1 = names.imm(&mut s, "iadd", "i64", &x, 1);
-        let g = names.imm(&mut s, "icmp ult", "i64", &x1, 10);
-        writeln!(s, "    brif {g}, {c}({x1}), {next}({x1})").unwrap();
-        let y = names.v();
-        writeln!(s, "{c}({y}: i64):").unwrap();
-        let y = names.work(&mut s, &y, 8);
-        let y1 = names.imm(&mut s, "iadd", "i64", &y, 3);
-        let h = names.imm(&mut s, "icmp ult", "i64", &y1, 20);
-        writeln!(s, "    brif {h}, {b}({y1}), {next}({y1})").unwrap();
+        // Each block of the loop steps the value and goes to the other or out.
+        for (here, step, limit, other) in [(&b, 1, 10, &c), (&c, 3, 20, &b)] {
+            let x = names.v();
+            writeln!(s, "{here}({x}: i64):").unwrap();
+            let x = names.work(&mut s, &x, 8);
+            let x1 = names.imm(&mut s, "iadd", "i64", &x, step);
+            let g = names.imm(&mut s, "icmp ult", "i64", &x1, limit);
+            writeln!(s, "    brif {g}, {other}({x1}), {next}({x1})").unwrap();
+        }
         entry = next;
     }
     let r = names.v();

@@ -140,8 +140,9 @@ fn category(op: Opcode) -> Category {
 }
 
 impl Verifier<'_> {
-    /// Whether no rule concerns `inst`: it is no call, branch, return, select or access
-    /// of a slot's or symbol's address, and none of its operands is a place address or a reference.
+    /// Whether no rule concerns `inst`: it is no call, branch, return, select or taking
+    /// of a slot's or symbol's address, and none of its operands is a place address or a
+    /// reference.
     fn unconcerned(&self, inst: ir::Inst) -> bool {
         let dfg = &self.func.dfg;
         let op = dfg.insts[inst].opcode();

@@ -268,7 +268,7 @@ fn def_block(func: &ir::Function, value: Value) -> Option<Block> {
 }
 
 /// The values `inst` reads, aliases resolved: its arguments and its block-call arguments.
-pub fn operands(func: &ir::Function, inst: Inst, out: &mut Vec<Value>) {
+fn operands(func: &ir::Function, inst: Inst, out: &mut Vec<Value>) {
     let dfg = &func.dfg;
     out.clear();
     out.extend(dfg.inst_args(inst).iter().map(|&a| dfg.resolve_aliases(a)));

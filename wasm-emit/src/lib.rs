@@ -25,10 +25,14 @@
 //! - [`module`]: index spaces, module assembly, validation.
 //! - [`runtime`]: helpers written in CLIF (fma, 64-bit high multiplies, libcalls).
 //! - [`text`]: CLIF files as the CLI reads them, with line numbers for errors.
+//! - [`backend`]: `cranelift_module::Module` for wasm ([`WasmModule`]), for toolchains
+//!   written against Cranelift's module API.
 //! - [`runtest`]: runs Cranelift's `; run:` lines against emitted modules in wasmtime.
 //!
 //! See `docs/design.md` in the repository for the design and its reasons.
 
+#[cfg(feature = "module")]
+pub mod backend;
 pub mod cfg;
 pub mod coloring;
 pub mod error;
@@ -47,6 +51,8 @@ pub mod target;
 pub mod text;
 pub mod types;
 
+#[cfg(feature = "module")]
+pub use backend::{MemoryMode, WasmBuilder, WasmModule, WasmProduct};
 pub use error::{Error, ErrorDetails, ErrorKind, Feature, Result};
 pub use module::layout::{
     DataSegment, ElemSegment, FunctionImport, MemoryLayout, ModuleLayout, SegmentMode,
@@ -59,7 +65,7 @@ use cranelift_offheap::analysis::Analysis;
 use cranelift_offheap::ModuleDecls;
 use module::env::{ModuleEnv, WasmSig};
 use module::DefinedFunction;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Options of a compilation.
 #[derive(Clone, Debug)]
@@ -77,6 +83,9 @@ pub struct Options {
     pub export_functions: bool,
     /// Module name for functions that are called but not defined (default: `"env"`).
     pub import_module: String,
+    /// The wasm features the module may use (default: `None`, whatever the input needs).
+    /// A module that needs more is an error of kind `Config` naming the missing features.
+    pub allowed_features: Option<wasmparser::WasmFeatures>,
 }
 
 impl Default for Options {
@@ -88,6 +97,7 @@ impl Default for Options {
             stack_size: 1 << 20,
             export_functions: true,
             import_module: "env".to_string(),
+            allowed_features: None,
         }
     }
 }
@@ -101,7 +111,32 @@ pub fn export_name(name: &ir::UserFuncName) -> String {
 /// Check that `func` is valid CLIF, keeps the off-heap rules of `decls`, and uses only
 /// features this backend lowers.
 pub fn check(func: &ir::Function, decls: &ModuleDecls, options: &Options) -> Result<()> {
-    check_with(func, decls, options, &Analysis::compute(func, decls))
+    let no_symbols = HashMap::new();
+    check_with(
+        func,
+        decls,
+        options,
+        &Analysis::compute(func, decls),
+        &no_symbols,
+    )
+}
+
+/// [`check`] for a function whose `symbol_value`s of data name the keys of `symbols`
+/// (CLIF names such as `u1:3`; the addresses do not matter here), as a module toolchain
+/// checks a definition before its data is placed.
+pub fn check_placed(
+    func: &ir::Function,
+    decls: &ModuleDecls,
+    options: &Options,
+    symbols: &HashMap<String, u64>,
+) -> Result<()> {
+    check_with(
+        func,
+        decls,
+        options,
+        &Analysis::compute(func, decls),
+        symbols,
+    )
 }
 
 /// [`check`] with the off-heap analysis of `func` already computed.
@@ -110,6 +145,7 @@ fn check_with(
     decls: &ModuleDecls,
     options: &Options,
     analysis: &Analysis,
+    symbols: &HashMap<String, u64>,
 ) -> Result<()> {
     if options.verify {
         verify(func)?;
@@ -120,7 +156,7 @@ fn check_with(
     {
         return Err(first);
     }
-    support::check_function(func, decls)
+    support::check_function(func, decls, symbols)
 }
 
 /// Every violation of the off-heap rules in `func` (see `cranelift_offheap::verify`).
@@ -247,7 +283,7 @@ pub fn compile_with_layout(
         .map(|f| Analysis::compute(f, decls))
         .collect();
     for (func, analysis) in functions.iter().zip(&analyses) {
-        check_with(func, decls, options, analysis)?;
+        check_with(func, decls, options, analysis, &layout.symbols)?;
     }
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
     declare_imports(&mut env, functions, &analyses, options)?;
@@ -259,8 +295,12 @@ pub fn compile_with_layout(
     let mut defined = Vec::with_capacity(functions.len());
     for (func, analysis) in functions.iter().zip(&analyses) {
         let lowered = func::lower_function_with(func, &mut env, analysis)?;
+        let key = func.name.to_string();
         defined.push(DefinedFunction {
-            name: export_name(&func.name),
+            name: match layout.func_names.get(&key) {
+                Some(name) => name.clone(),
+                None => export_name(&func.name),
+            },
             export: options.export_functions,
             lowered,
         });
@@ -291,8 +331,22 @@ pub fn compile_with_layout(
     }
     let pages = module::pages_for(options.stack_size) + 1;
     let bytes = module::assemble(&env, &defined, pages);
+    let used = module::features(&env);
+    if let Some(allowed) = options.allowed_features {
+        if !allowed.contains(used) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "",
+                format!(
+                    "the module needs wasm features that are not allowed: {:?}",
+                    used.difference(allowed)
+                ),
+            )
+            .with_hint("allow these features, or avoid the CLIF that needs them"));
+        }
+    }
     if options.validate {
-        module::validate(&bytes, module::features(&env))?;
+        module::validate(&bytes, used)?;
     }
     Ok(bytes)
 }

@@ -8,6 +8,7 @@
 use crate::error::{Error, ErrorKind, Feature, Result};
 use cranelift_codegen::ir::{self, types, InstructionData, Opcode, Type};
 use cranelift_offheap::ModuleDecls;
+use std::collections::HashMap;
 
 /// The feature that makes `ty` unsupported, if any.
 pub fn type_feature(ty: Type) -> Option<Feature> {
@@ -73,9 +74,44 @@ fn check_signature(func: &ir::Function, sig: &ir::Signature) -> Result<()> {
     Ok(())
 }
 
+/// Whether `gv` is a data symbol that `symbols` (the layout's addresses) places.
+pub fn is_placed_symbol(
+    func: &ir::Function,
+    gv: ir::GlobalValue,
+    symbols: &HashMap<String, u64>,
+) -> bool {
+    !symbols.is_empty() && placed_symbol(func, gv, symbols).is_some()
+}
+
+/// The address of data symbol `gv` (with its offset) if `symbols` places it.
+pub fn placed_symbol(
+    func: &ir::Function,
+    gv: ir::GlobalValue,
+    symbols: &HashMap<String, u64>,
+) -> Option<u64> {
+    match func.global_values.get(gv)? {
+        ir::GlobalValueData::Symbol {
+            name,
+            offset,
+            tls: false,
+            ..
+        } => {
+            let key = name.display(Some(&func.params)).to_string();
+            let base = symbols.get(&key)?;
+            Some(base.wrapping_add(offset.bits() as u64))
+        }
+        _ => None,
+    }
+}
+
 /// Check that every type and instruction of `func` is one this backend lowers.
-/// `symbol_value` is lowered only for the extension's off-heap globals and tables.
-pub fn check_function(func: &ir::Function, decls: &ModuleDecls) -> Result<()> {
+/// `symbol_value` is lowered for the extension's off-heap globals and tables, and for data
+/// symbols that `symbols` places in linear memory.
+pub fn check_function(
+    func: &ir::Function,
+    decls: &ModuleDecls,
+    symbols: &HashMap<String, u64>,
+) -> Result<()> {
     check_signature(func, &func.signature)?;
     if !func.dynamic_stack_slots.is_empty() {
         return Err(unsupported(func, None, Feature::DynamicStackSlots, "are"));
@@ -92,8 +128,18 @@ pub fn check_function(func: &ir::Function, decls: &ModuleDecls) -> Result<()> {
         }
         for inst in func.layout.block_insts(block) {
             let data = &dfg.insts[inst];
-            let off_heap = matches!(data, InstructionData::UnaryGlobalValue { global_value, .. } if decls.is_off_heap(func, *global_value));
-            if let Some(feature) = opcode_feature(data.opcode()).filter(|_| !off_heap) {
+            let lowered_symbol = match *data {
+                InstructionData::UnaryGlobalValue {
+                    opcode,
+                    global_value,
+                } => {
+                    decls.is_off_heap(func, global_value)
+                        || (opcode == Opcode::SymbolValue
+                            && is_placed_symbol(func, global_value, symbols))
+                }
+                _ => false,
+            };
+            if let Some(feature) = opcode_feature(data.opcode()).filter(|_| !lowered_symbol) {
                 return Err(unsupported(func, Some(inst), feature, "is"));
             }
             // Operands are results or block parameters checked where they are defined.

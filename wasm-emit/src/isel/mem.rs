@@ -38,6 +38,25 @@ impl FuncLower<'_> {
                 // The address of an off-heap place is never materialized: its only uses
                 // are the loads and stores above (the off-heap verifier made sure).
             }
+            InstructionData::UnaryGlobalValue {
+                opcode: Opcode::SymbolValue,
+                global_value,
+            } => {
+                // A data symbol the module layout placed (the gate let nothing else in).
+                let Some(addr) = crate::support::placed_symbol(
+                    self.func,
+                    global_value,
+                    &self.env.layout.symbols,
+                ) else {
+                    return Err(self.error(
+                        inst,
+                        ErrorKind::Invalid,
+                        "symbol_value of a symbol the module layout does not place",
+                    ));
+                };
+                self.int_const(ty == types::I64, addr as i64);
+                self.set(self.result(inst, 0));
+            }
             InstructionData::Load {
                 arg, flags, offset, ..
             } => {

@@ -362,6 +362,14 @@ impl ModuleEnv {
             }
         }
         self.given_slots = given;
+        if self.layout.function_table.is_none() {
+            for name in self.layout.table_funcs.clone() {
+                let index = self
+                    .lookup(&name)
+                    .ok_or_else(|| unknown(&name, "table functions"))?;
+                self.table_slot(index);
+            }
+        }
         for (_, name) in &self.layout.exports {
             self.lookup(name).ok_or_else(|| unknown(name, "exports"))?;
         }

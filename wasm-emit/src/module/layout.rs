@@ -6,6 +6,7 @@
 
 use cranelift_codegen::ir;
 use cranelift_offheap::{Import, SigRefs, TableId};
+use std::collections::HashMap;
 
 /// The layout of a module. The default is what [`crate::compile`] does: a memory sized for
 /// the shadow stack and exported as `"memory"` when any function uses memory, no segments,
@@ -23,6 +24,11 @@ pub struct ModuleLayout {
     pub function_table: Option<TableId>,
     /// Elem segments, numbered from 0 in this order (`table.init`, `elem.drop`).
     pub elems: Vec<ElemSegment>,
+    /// Functions given the first slots of the backend's own function table (when
+    /// `function_table` is `None`), in this order from slot 1, so that data can hold their
+    /// addresses before any function is lowered. `func_addr` of other functions takes
+    /// slots after these.
+    pub table_funcs: Vec<String>,
     /// Function imports, first in the function index space and in this order, whether
     /// called or not. Other callees that are not defined are imported from
     /// `Options::import_module` under their name.
@@ -31,6 +37,12 @@ pub struct ModuleLayout {
     pub exports: Vec<(String, String)>,
     /// The start function, by CLIF name.
     pub start: Option<String>,
+    /// Linear-memory addresses of data symbols, by CLIF name (`u1:3`, `%table`):
+    /// `symbol_value` of a `GlobalValueData::Symbol` with one of these names (and no TLS)
+    /// is that address plus the symbol's offset.
+    pub symbols: HashMap<String, u64>,
+    /// Names for the name section, by CLIF function name (`u0:3` → `main`).
+    pub func_names: HashMap<String, String>,
 }
 
 /// A function import.

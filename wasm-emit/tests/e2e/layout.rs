@@ -149,6 +149,7 @@ fn layout(decls: &cranelift_offheap::ModuleDecls) -> ModuleLayout {
         imports: Vec::new(),
         exports: vec![("seven_alias".into(), "%seven".into())],
         start: Some("%start".into()),
+        ..ModuleLayout::default()
     }
 }
 

@@ -83,13 +83,27 @@ pub fn is_placed_symbol(
     !symbols.is_empty() && placed_symbol(func, gv, symbols).is_some()
 }
 
-/// The address of data symbol `gv` (with its offset) if `symbols` places it.
+/// The address of data symbol `gv` (with its offset) if `symbols` places it; an
+/// `iadd_imm` global value of such a symbol is its address plus the immediate.
 pub fn placed_symbol(
     func: &ir::Function,
     gv: ir::GlobalValue,
     symbols: &HashMap<String, u64>,
 ) -> Option<u64> {
+    placed_symbol_within(func, gv, symbols, 16)
+}
+
+fn placed_symbol_within(
+    func: &ir::Function,
+    gv: ir::GlobalValue,
+    symbols: &HashMap<String, u64>,
+    depth: u32,
+) -> Option<u64> {
     match func.global_values.get(gv)? {
+        ir::GlobalValueData::IAddImm { base, offset, .. } if depth > 0 => {
+            let base = placed_symbol_within(func, *base, symbols, depth - 1)?;
+            Some(base.wrapping_add(offset.bits() as u64))
+        }
         ir::GlobalValueData::Symbol {
             name,
             offset,

@@ -22,6 +22,9 @@ pub(super) struct DataObject {
     pub data_relocs: Vec<(u64, DataId, i64)>,
 }
 
+/// The largest alignment data may ask for: a wasm page.
+const MAX_ALIGN: u64 = 1 << 16;
+
 /// What a relocation in data may point at.
 pub(super) struct Known<'a> {
     /// Whether a function id is declared.
@@ -32,12 +35,12 @@ pub(super) struct Known<'a> {
 
 impl DataObject {
     /// Check `desc`, the definition of data object `name`, for a target whose pointers
-    /// take `pointer_bytes`.
+    /// take `pointer_bytes` and whose memory holds at most `max_bytes`.
     pub fn new(
         name: &str,
         desc: &DataDescription,
         writable: bool,
-        pointer_bytes: u64,
+        (pointer_bytes, max_bytes): (u64, u64),
         known: &Known,
     ) -> ModuleResult<DataObject> {
         let (bytes, size) = match &desc.init {
@@ -54,10 +57,15 @@ impl DataObject {
                 "data `{name}` asks for the custom section `{section}`: a wasm module has none for data (hint: drop `set_segment_section`)"
             )));
         }
-        let align = desc.align.unwrap_or(1);
-        if !align.is_power_of_two() {
+        if size > max_bytes {
             return Err(backend(format!(
-                "data `{name}` has alignment {align}, which is not a power of two"
+                "data `{name}` is {size} bytes, more than the target's memory can hold ({max_bytes} bytes)"
+            )));
+        }
+        let align = desc.align.unwrap_or(1);
+        if !align.is_power_of_two() || align > MAX_ALIGN {
+            return Err(backend(format!(
+                "data `{name}` has alignment {align}: it must be a power of two up to {MAX_ALIGN} (a wasm page)"
             )));
         }
         let mut object = DataObject {
@@ -142,7 +150,7 @@ pub(super) struct Placement {
 }
 
 fn align_up(value: u64, align: u64) -> u64 {
-    value.div_ceil(align) * align
+    value.div_ceil(align).saturating_mul(align)
 }
 
 /// Lay `objects` (by data id) out from address `base`: read-only ones with bytes, then
@@ -163,9 +171,11 @@ pub(super) fn place(objects: &[Option<DataObject>], base: u64) -> Placement {
             let Some(object) = object.as_ref().filter(|o| group(o)) else {
                 continue;
             };
+            // Sizes are at most the memory's and alignments a page, so this saturates
+            // only far beyond any memory, where `end` is then rejected.
             let addr = align_up(placement.end, object.align);
             placement.addresses[id] = Some(addr);
-            placement.end = addr + object.size;
+            placement.end = addr.saturating_add(object.size);
             if let Some(bytes) = &object.bytes {
                 let image = &mut placement.image.1;
                 image.resize((addr - base) as usize, 0);

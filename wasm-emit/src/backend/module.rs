@@ -35,6 +35,18 @@ pub struct WasmModule {
     pub(super) offheap: ModuleDecls,
 }
 
+/// Bytes in a wasm page.
+pub(super) const PAGE: u64 = 1 << 16;
+
+/// The most pages a memory of `target` can have: 4 GiB on wasm32, 2^48 pages on wasm64.
+pub(super) fn max_pages(target: &Target) -> u64 {
+    if target.memory64 {
+        1 << 48
+    } else {
+        1 << 16
+    }
+}
+
 /// The CLIF name of function `id` in every function of the module.
 pub(super) fn func_key(id: FuncId) -> String {
     format!("u0:{}", id.as_u32())
@@ -173,10 +185,34 @@ impl WasmModule {
         self.sig_refs(id.as_u32())
     }
 
-    /// Check that the names `func` uses are declared, and what it calls matches the
-    /// declared signatures; returns its off-heap signature records.
-    fn check_names(&self, func: &ir::Function, name: &str) -> ModuleResult<FuncRefs> {
+    /// The reference types of function `id`'s signature and of its callees', from
+    /// `set_signature_refs`.
+    pub(super) fn func_refs(&self, func: &ir::Function, id: FuncId) -> FuncRefs {
         let mut refs = FuncRefs::default();
+        if let Some(own) = self.sig_refs(id.as_u32()) {
+            refs.signature = own.clone();
+        }
+        if self.sig_refs.iter().all(Option::is_none) {
+            return refs;
+        }
+        for (_, ext) in func.dfg.ext_funcs.iter() {
+            let ExternalName::User(r) = ext.name else {
+                continue;
+            };
+            let callee = func.params.user_named_funcs().get(r);
+            if let Some(sig_refs) = callee
+                .filter(|u| u.namespace == 0)
+                .and_then(|u| self.sig_refs(u.index))
+            {
+                refs.sigs.insert(ext.signature, sig_refs.clone());
+            }
+        }
+        refs
+    }
+
+    /// Check that the names `func` uses are declared, and that what it calls matches the
+    /// declared signatures.
+    fn check_names(&self, func: &ir::Function, name: &str) -> ModuleResult<()> {
         for (_, ext) in func.dfg.ext_funcs.iter() {
             let ExternalName::User(r) = ext.name else {
                 continue;
@@ -198,9 +234,6 @@ impl WasmModule {
                     decl.signature.clone(),
                     used.clone(),
                 ));
-            }
-            if let Some(sig_refs) = self.sig_refs(user.index) {
-                refs.sigs.insert(ext.signature, sig_refs.clone());
             }
         }
         for (_, gv) in func.global_values.iter() {
@@ -230,7 +263,7 @@ impl WasmModule {
                 }
             }
         }
-        Ok(refs)
+        Ok(())
     }
 
     fn check_definable(&self, id: FuncId) -> ModuleResult<String> {
@@ -396,16 +429,22 @@ impl Module for WasmModule {
         }
         let mut func = ctx.func.clone();
         func.name = UserFuncName::user(0, func_id.as_u32());
-        let mut refs = self.check_names(&func, &name)?;
-        if let Some(own) = self.sig_refs(func_id.as_u32()) {
-            refs.signature = own.clone();
-        }
+        self.check_names(&func, &name)?;
+        // Check with the reference types known now; `finish` records them again from the
+        // final `set_signature_refs`, so a later change or a failed attempt leaves nothing
+        // stale.
         let key = func_key(func_id);
-        if refs.has_refs() {
-            self.offheap.set_func_refs(&key, refs);
-        }
+        let refs = self.func_refs(&func, func_id);
+        let mut decls;
+        let offheap = if refs.has_refs() {
+            decls = self.offheap.clone();
+            decls.set_func_refs(&key, refs);
+            &decls
+        } else {
+            &self.offheap
+        };
         let names = HashMap::from([(key, name)]);
-        crate::check_placed(&func, &self.offheap, &self.options(), &self.data_keys)
+        crate::check_placed(&func, offheap, &self.options(), &self.data_keys)
             .map_err(|e| lowering(e, &names))?;
         self.functions[func_id.as_u32() as usize] = Some(func);
         Ok(())
@@ -441,8 +480,12 @@ impl Module for WasmModule {
             func: &|i| self.is_func(i),
             data: &|i| self.is_data(i),
         };
-        let pointer_bytes = u64::from(self.builder.target.pointer_type().bytes());
-        let object = DataObject::new(&name, data, decl.writable, pointer_bytes, &known)?;
+        let target = &self.builder.target;
+        let limits = (
+            u64::from(target.pointer_type().bytes()),
+            max_pages(target).saturating_mul(PAGE),
+        );
+        let object = DataObject::new(&name, data, decl.writable, limits, &known)?;
         self.data[index] = Some(object);
         Ok(())
     }

@@ -4,7 +4,7 @@
 
 use super::data;
 use super::error::{backend, lowering};
-use super::module::{data_key, func_key, WasmModule};
+use super::module::{data_key, func_key, max_pages, WasmModule};
 use super::MemoryMode;
 use crate::module::pages_for;
 use crate::{DataSegment, FunctionImport, MemoryLayout, ModuleLayout, Options, SegmentMode};
@@ -78,6 +78,15 @@ impl WasmProduct {
     }
 
     fn link(&mut self, module: &WasmModule) -> ModuleResult<()> {
+        for (index, func) in module.functions.iter().enumerate() {
+            if let Some(func) = func {
+                let id = FuncId::from_u32(index as u32);
+                let refs = module.func_refs(func, id);
+                if refs.has_refs() {
+                    self.decls.set_func_refs(&func_key(id), refs);
+                }
+            }
+        }
         self.link_functions(module)?;
         self.assign_slots(module);
         self.place_data(module)?;
@@ -87,6 +96,7 @@ impl WasmProduct {
 
     /// Imports and exports by linkage.
     fn link_functions(&mut self, module: &WasmModule) -> ModuleResult<()> {
+        let referenced = referenced_functions(module);
         for (id, decl) in module.declarations.get_functions() {
             let key = func_key(id);
             let name = decl.linkage_name(id).into_owned();
@@ -105,9 +115,10 @@ impl WasmProduct {
                         refs: module.signature_refs(id).cloned().unwrap_or_default(),
                     })
                 }
+                (_, false) if !referenced.contains(&id.as_u32()) => {}
                 (_, false) => {
                     return Err(backend(format!(
-                        "function `{name}` (linkage {:?}) is declared but never defined",
+                        "function `{name}` (linkage {:?}) is used but never defined",
                         decl.linkage
                     )))
                 }
@@ -169,8 +180,17 @@ impl WasmProduct {
                 }));
             }
         }
+        let builder = &module.builder;
+        let limit = max_pages(&self.options.target);
+        let max = builder.max_pages.unwrap_or(limit);
+        if builder.min_pages > max || max > limit {
+            return Err(backend(format!(
+                "memory_pages({}, {:?}): the minimum must not exceed the maximum, nor the maximum the target's limit of {limit} pages",
+                builder.min_pages, builder.max_pages
+            )));
+        }
         let stack = self.options.stack_size;
-        let base = stack.max(16).div_ceil(16) * 16;
+        let base = stack.max(16).div_ceil(16).saturating_mul(16);
         let mut placement = data::place(&module.data, base);
         let pointer_bytes = u64::from(self.options.target.pointer_type().bytes());
         let slots = &self.slots;
@@ -190,9 +210,8 @@ impl WasmProduct {
                 bytes,
             });
         }
-        let builder = &module.builder;
         let needed = pages_for(placement.end).max(1);
-        if let Some(max) = builder.max_pages.filter(|&max| max < needed) {
+        if needed > max {
             return Err(backend(format!(
                 "the shadow stack and data need {needed} pages of 64 KiB, more than the maximum of {max} (hint: raise memory_pages or lower stack_size)"
             )));
@@ -266,6 +285,20 @@ impl WasmProduct {
         }
         Ok(())
     }
+}
+
+/// Ids of the functions that code calls or takes the address of, or that data points to.
+fn referenced_functions(module: &WasmModule) -> HashSet<u32> {
+    let mut referenced = HashSet::new();
+    for func in module.functions.iter().flatten() {
+        for (_, ext) in func.dfg.ext_funcs.iter() {
+            referenced.extend(user_index(func, &ext.name, 0));
+        }
+    }
+    for object in module.data.iter().flatten() {
+        referenced.extend(object.func_relocs.iter().map(|&(_, f)| f.as_u32()));
+    }
+    referenced
 }
 
 /// The index of user name `name` of `func` in `namespace`, if it is one.

@@ -32,6 +32,27 @@ impl FuncLower<'_> {
                 }
                 self.intrinsic(inst, intrinsic)?;
             }
+            (Opcode::Call, InstructionData::Call { func_ref, .. })
+                if self.is_memory_libcall(*func_ref) =>
+            {
+                // `memcpy`/`memmove`/`memset` (what cranelift-frontend's `call_memcpy` and
+                // friends emit) are `memory.copy`/`memory.fill`, which return nothing:
+                // the libcall's result, the destination, is its first argument.
+                let libcall = memory_libcall(&dfg.ext_funcs[*func_ref].name);
+                self.env.uses_memory = true;
+                for i in 0..dfg.inst_args(inst).len() {
+                    self.get(self.arg(inst, i));
+                }
+                if libcall == Some(ir::LibCall::Memset) {
+                    self.sink().memory_fill(0);
+                } else {
+                    self.sink().memory_copy(0, 0);
+                }
+                if !dfg.inst_results(inst).is_empty() {
+                    self.get(self.arg(inst, 0));
+                    self.pop_results(inst);
+                }
+            }
             (Opcode::Call | Opcode::ReturnCall, InstructionData::Call { func_ref, .. }) => {
                 let func_ref = *func_ref;
                 let index = self.callee_index(inst, func_ref)?;
@@ -148,6 +169,27 @@ impl FuncLower<'_> {
         }
     }
 
+    /// Whether `func_ref` is `memcpy`/`memmove`/`memset` with the signature
+    /// cranelift-frontend gives it for this target: pointers of the target's width, an
+    /// `i32` fill byte, and the destination as the optional result.
+    fn is_memory_libcall(&self, func_ref: ir::FuncRef) -> bool {
+        let ext = &self.func.dfg.ext_funcs[func_ref];
+        let Some(libcall) = memory_libcall(&ext.name) else {
+            return false;
+        };
+        let ptr = self.env.target.pointer_type();
+        let sig = &self.func.dfg.signatures[ext.signature];
+        let params: Vec<_> = sig.params.iter().map(|p| p.value_type).collect();
+        let second = if libcall == ir::LibCall::Memset {
+            types::I32
+        } else {
+            ptr
+        };
+        params == [ptr, second, ptr]
+            && (sig.returns.is_empty()
+                || (sig.returns.len() == 1 && sig.returns[0].value_type == ptr))
+    }
+
     /// A tail call must return exactly what the caller returns.
     fn check_tail_results(&self, inst: ir::Inst, callee: &WasmSig) -> Result<()> {
         let ours = WasmSig::of(&self.func.signature, &self.analysis.func_refs.signature).results;
@@ -202,6 +244,16 @@ pub fn callee_key(func: &ir::Function, func_ref: ir::FuncRef) -> String {
     name.display(Some(&func.params)).to_string()
 }
 
+/// The memory libcall a callee name is, if `memory.copy`/`memory.fill` implement it.
+fn memory_libcall(name: &ExternalName) -> Option<ir::LibCall> {
+    match name {
+        ExternalName::LibCall(
+            lc @ (ir::LibCall::Memcpy | ir::LibCall::Memmove | ir::LibCall::Memset),
+        ) => Some(*lc),
+        _ => None,
+    }
+}
+
 /// Resolve a callee to a module function (via `lookup`) or a runtime helper.
 pub fn resolve_callee(
     func: &ir::Function,
@@ -211,6 +263,12 @@ pub fn resolve_callee(
     match &func.dfg.ext_funcs[func_ref].name {
         ExternalName::LibCall(libcall) => match Helper::for_libcall(*libcall) {
             Some(helper) => Ok(Callee::Helper(helper)),
+            None if memory_libcall(&func.dfg.ext_funcs[func_ref].name).is_some() => Err((
+                Some(Feature::Other("libcall")),
+                format!(
+                    "`{libcall}` becomes memory.copy/memory.fill only when called (not tail-called) with pointers of the target's width, as cranelift-frontend's call_memcpy/call_memset declare it"
+                ),
+            )),
             None => Err((
                 Some(Feature::Other("libcall")),
                 format!("libcall `{libcall}` is not provided by the wasm backend"),

@@ -407,7 +407,16 @@ fn bad_declarations_and_definitions_are_errors() {
         .unwrap_err(),
     );
     assert!(err.contains("wide") && err.contains("i128"), "{err}");
-    // `f` is Local and was never defined.
+    // `needed` is Local, called, and never defined.
+    let needed = m.declare_function("needed", Linkage::Local, &s).unwrap();
+    let user = m.declare_function("user", Linkage::Export, &s).unwrap();
+    define(&mut m, user, |m, b| {
+        let callee = m.declare_func_in_func(needed, b.func);
+        let call = b.ins().call(callee, &[]);
+        let r = b.inst_results(call)[0];
+        b.ins().return_(&[r]);
+    })
+    .unwrap();
     let err = backend_error(m.finish().emit().unwrap_err());
     assert!(err.contains("never defined"), "{err}");
 }
@@ -443,4 +452,215 @@ fn module_level_errors_surface_at_emit() {
     constant(&mut m, "one", Linkage::Export, 1);
     let err = backend_error(m.finish().emit().unwrap_err());
     assert!(err.contains("MEMORY64"), "{err}");
+}
+
+/// Like `run`, with `env.ext` (returning 5) provided.
+fn run_with_ext(wasm: &[u8], name: &str) -> i64 {
+    let mut config = wasmtime::Config::new();
+    config.wasm_memory64(true);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let module = wasmtime::Module::new(&engine, wasm).unwrap();
+    let mut linker = wasmtime::Linker::new(&engine);
+    linker.func_wrap("env", "ext", || 5i64).unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let f = instance
+        .get_typed_func::<(), i64>(&mut store, name)
+        .unwrap();
+    f.call(&mut store, ()).unwrap()
+}
+
+#[test]
+fn memory_libcalls_and_derived_symbols() {
+    for triple in [WASM32, WASM64] {
+        let mut m = module(triple);
+        let ptr = m.target_config().pointer_type();
+        let buf = m.declare_data("buf", Linkage::Local, true, false).unwrap();
+        let mut d = DataDescription::new();
+        d.define_zeroinit(32);
+        d.set_align(8);
+        m.define_data(buf, &d).unwrap();
+        let s = sig(&m, &[], &[types::I64]);
+        let f = m
+            .declare_function("fill_copy", Linkage::Export, &s)
+            .unwrap();
+        define(&mut m, f, |m, b| {
+            let config = m.target_config();
+            let gv = m.declare_data_in_func(buf, b.func);
+            let upper =
+                b.func
+                    .create_global_value(cranelift_codegen::ir::GlobalValueData::IAddImm {
+                        base: gv,
+                        offset: 8.into(),
+                        global_type: ptr,
+                    });
+            let base = b.ins().symbol_value(ptr, gv);
+            let high = b.ins().symbol_value(ptr, upper);
+            let ch = b.ins().iconst(types::I8, 0x41);
+            let n = b.ins().iconst(ptr, 3);
+            b.call_memset(config, base, ch, n);
+            let four = b.ins().iconst(ptr, 4);
+            b.call_memmove(config, high, base, four);
+            let v = b.ins().load(types::I64, MemFlagsData::trusted(), high, 0);
+            b.ins().return_(&[v]);
+        })
+        .unwrap();
+        let wasm = m.finish().emit().unwrap();
+        // "AAA\0" copied 8 bytes up: the little-endian i64 0x00414141.
+        assert_eq!(run(&wasm, "fill_copy", &[]), 0x0041_4141, "{triple}");
+    }
+}
+
+#[test]
+fn relocations_to_imports_anonymous_objects_and_negative_addends() {
+    let mut m = module(WASM64);
+    let ptr = m.target_config().pointer_type();
+    let s = sig(&m, &[], &[types::I64]);
+    let ext = m.declare_function("ext", Linkage::Import, &s).unwrap();
+    let anon_f = m.declare_anonymous_function(&s).unwrap();
+    define(&mut m, anon_f, |_, b| {
+        let c = b.ins().iconst(types::I64, 11);
+        b.ins().return_(&[c]);
+    })
+    .unwrap();
+    // Declared Local but never used or defined: no error.
+    m.declare_function("unused", Linkage::Local, &s).unwrap();
+    let zeros = m
+        .declare_data("zeros", Linkage::Hidden, true, false)
+        .unwrap();
+    let mut d = DataDescription::new();
+    d.define_zeroinit(64);
+    m.define_data(zeros, &d).unwrap();
+    // An anonymous table: [ext, anon_f, &zeros[16] - 8].
+    let table = m.declare_anonymous_data(false, false).unwrap();
+    let mut d = DataDescription::new();
+    d.define_zeroinit(24);
+    let r0 = m.declare_func_in_data(ext, &mut d);
+    let r1 = m.declare_func_in_data(anon_f, &mut d);
+    let gz = m.declare_data_in_data(zeros, &mut d);
+    d.write_function_addr(0, r0);
+    d.write_function_addr(8, r1);
+    d.write_data_addr(16, gz, 8);
+    m.define_data(table, &d).unwrap();
+    let f = m.declare_function("probe", Linkage::Export, &s).unwrap();
+    define(&mut m, f, |m, b| {
+        let gv = m.declare_data_in_func(table, b.func);
+        let t = b.ins().symbol_value(ptr, gv);
+        let flags = MemFlagsData::trusted();
+        let p0 = b.ins().load(ptr, flags, t, 0);
+        let p1 = b.ins().load(ptr, flags, t, 8);
+        let p2 = b.ins().load(ptr, flags, t, 16);
+        let ext_ref = m.declare_func_in_func(ext, b.func);
+        let ext_addr = b.ins().func_addr(ptr, ext_ref);
+        let eq = b
+            .ins()
+            .icmp(cranelift_codegen::ir::condcodes::IntCC::Equal, p0, ext_addr);
+        let eq = b.ins().uextend(types::I64, eq);
+        let sigref = b.import_signature(s.clone());
+        let c0 = b.ins().call_indirect(sigref, p0, &[]);
+        let c1 = b.ins().call_indirect(sigref, p1, &[]);
+        let (c0, c1) = (b.inst_results(c0)[0], b.inst_results(c1)[0]);
+        let zg = m.declare_data_in_func(zeros, b.func);
+        let z = b.ins().symbol_value(ptr, zg);
+        let delta = b.ins().isub(p2, z);
+        // eq * 10000 + c0 * 100 + c1 + delta * 1000
+        let a = b.ins().imul_imm_s(eq, 10000);
+        let c0 = b.ins().imul_imm_s(c0, 100);
+        let d = b.ins().imul_imm_s(delta, 1000);
+        let sum = b.ins().iadd(a, c0);
+        let sum = b.ins().iadd(sum, c1);
+        let sum = b.ins().iadd(sum, d);
+        b.ins().return_(&[sum]);
+    })
+    .unwrap();
+    let product = m.finish();
+    assert!(product.function_slot(ext).is_some());
+    let wasm = product.emit().unwrap();
+    assert_eq!(run_with_ext(&wasm, "probe"), 10000 + 500 + 11 + 8000);
+}
+
+#[test]
+fn retrying_a_failed_definition() {
+    let mut m = module(WASM32);
+    let s = sig(&m, &[types::I64], &[types::I64]);
+    let f = m.declare_function("f", Linkage::Export, &s).unwrap();
+    let bad = define(&mut m, f, |_, b| {
+        let x = b.block_params(b.current_block().unwrap())[0];
+        let wide = b.ins().sextend(types::I128, x);
+        let back = b.ins().ireduce(types::I64, wide);
+        b.ins().return_(&[back]);
+    });
+    assert!(bad.is_err());
+    define(&mut m, f, |_, b| {
+        let x = b.block_params(b.current_block().unwrap())[0];
+        let y = b.ins().iadd_imm_s(x, 1);
+        b.ins().return_(&[y]);
+    })
+    .unwrap();
+    assert_eq!(run(&m.finish().emit().unwrap(), "f", &[41]), 42);
+}
+
+#[test]
+fn sizes_alignments_and_limits_are_errors_not_panics() {
+    let mut m = module(WASM32);
+    let d_id = m.declare_data("d", Linkage::Local, false, false).unwrap();
+    let mut d = DataDescription::new();
+    d.define(vec![1].into());
+    d.align = Some(1 << 63);
+    assert!(m.define_data(d_id, &d).is_err(), "huge alignment");
+    d.align = Some(3);
+    assert!(
+        m.define_data(d_id, &d).is_err(),
+        "alignment not a power of two"
+    );
+    let mut d = DataDescription::new();
+    d.define_zeroinit(usize::MAX);
+    let own = m.declare_data_in_data(d_id, &mut d);
+    d.write_data_addr(0, own, 0);
+    assert!(m.define_data(d_id, &d).is_err(), "more than memory");
+    let mut d = DataDescription::new();
+    d.define_zeroinit(5 << 30);
+    assert!(
+        m.define_data(d_id, &d).is_err(),
+        "more than 4 GiB on wasm32"
+    );
+    // Foreign ids in data and in functions.
+    let mut d = DataDescription::new();
+    d.define_zeroinit(8);
+    let foreign = m.declare_func_in_data(FuncId::from_u32(999), &mut d);
+    d.write_function_addr(0, foreign);
+    assert!(matches!(
+        m.define_data(d_id, &d),
+        Err(ModuleError::Undeclared(_))
+    ));
+    let mut d = DataDescription::new();
+    d.define_zeroinit(8);
+    let foreign = m.declare_data_in_data(DataId::from_u32(999), &mut d);
+    d.write_data_addr(0, foreign, 0);
+    assert!(matches!(
+        m.define_data(d_id, &d),
+        Err(ModuleError::Undeclared(_))
+    ));
+    let s = sig(&m, &[], &[types::I32]);
+    let f = m.declare_function("f", Linkage::Export, &s).unwrap();
+    assert!(matches!(
+        define(&mut m, f, |m, b| {
+            let gv = m.declare_data_in_func(DataId::from_u32(999), b.func);
+            let a = b.ins().symbol_value(types::I32, gv);
+            b.ins().return_(&[a]);
+        }),
+        Err(ModuleError::Undeclared(_))
+    ));
+
+    let limits: [(u64, u64, Option<u64>); 3] = [
+        (u64::MAX, 0, None),         // the stack alone is beyond any memory
+        (1 << 16, 5, Some(2)),       // maximum below minimum
+        (1 << 16, 0, Some(1 << 17)), // more than wasm32's 65536 pages
+    ];
+    for (stack, min, max) in limits {
+        let mut b = WasmBuilder::new(WASM32.parse().unwrap()).unwrap();
+        b.stack_size(stack).memory_pages(min, max);
+        let err = WasmModule::new(b).finish().emit();
+        assert!(err.is_err(), "stack {stack}, pages {min}..{max:?}");
+    }
 }

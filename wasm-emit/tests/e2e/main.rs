@@ -4,6 +4,7 @@
 // Tests build argument lists inline; `&[v.clone()]` reads better here than `from_ref`.
 #![allow(clippy::cloned_ref_to_slice_refs)]
 
+#[cfg(feature = "module")]
 mod backend;
 mod calls;
 mod control;

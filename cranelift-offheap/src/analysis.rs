@@ -78,6 +78,10 @@ pub struct Analysis {
     /// No value is a place address or a reference (the common case, found without
     /// looking at the instructions).
     trivial: bool,
+    /// Some value is a place address.
+    any_place: bool,
+    /// Some value is a reference.
+    any_ref: bool,
 }
 
 static PLAIN: std::sync::OnceLock<SigRefs> = std::sync::OnceLock::new();
@@ -110,12 +114,18 @@ impl Analysis {
             refs: SecondaryMap::new(),
             func_refs,
             trivial,
+            // Inference reads places and references as it finds them.
+            any_place: !trivial,
+            any_ref: !trivial,
         };
         if !trivial {
             let ref_places = a.find_places(func, decls);
             if ref_places || a.func_refs.has_refs() {
                 a.infer_refs(func);
             }
+            // Lowering asks about every value: answer from a flag when there is nothing.
+            a.any_place = a.places.values().any(Option::is_some);
+            a.any_ref = a.refs.values().any(Option::is_some);
         }
         a
     }
@@ -134,11 +144,17 @@ impl Analysis {
 
     /// The place `value` addresses, if any.
     pub fn place(&self, func: &ir::Function, value: Value) -> Option<Place> {
+        if !self.any_place {
+            return None;
+        }
         self.places[func.dfg.resolve_aliases(value)]
     }
 
     /// The reference type of `value`, if it is a reference.
     pub fn ref_type(&self, func: &ir::Function, value: Value) -> Option<RefType> {
+        if !self.any_ref {
+            return None;
+        }
         self.refs[func.dfg.resolve_aliases(value)]
     }
 

@@ -207,7 +207,8 @@ impl FuncLower<'_> {
 
     /// The wasm function index a `FuncRef` of this function resolves to.
     pub fn callee_index(&mut self, inst: ir::Inst, func_ref: ir::FuncRef) -> Result<u32> {
-        let callee = resolve_callee(self.func, func_ref, |key| self.env.lookup(key))
+        let pointer = self.env.target.pointer_type();
+        let callee = resolve_callee(self.func, func_ref, pointer, |key| self.env.lookup(key))
             .map_err(|message| self.callee_error(inst, message))?;
         Ok(self.env.callee(callee))
     }
@@ -255,12 +256,27 @@ fn memory_libcall(name: &ExternalName) -> Option<ir::LibCall> {
 }
 
 /// Resolve a callee to a module function (via `lookup`) or a runtime helper.
+/// `pointer` is the target's pointer type (for `memcmp`).
 pub fn resolve_callee(
     func: &ir::Function,
     func_ref: ir::FuncRef,
+    pointer: ir::Type,
     lookup: impl Fn(&str) -> Option<u32>,
 ) -> Result<Callee, (Option<Feature>, String)> {
-    match &func.dfg.ext_funcs[func_ref].name {
+    let ext = &func.dfg.ext_funcs[func_ref];
+    if ext.name == ExternalName::LibCall(ir::LibCall::Memcmp) {
+        let sig = &func.dfg.signatures[ext.signature];
+        let params: Vec<_> = sig.params.iter().map(|p| p.value_type).collect();
+        let returns: Vec<_> = sig.returns.iter().map(|p| p.value_type).collect();
+        if params == [pointer; 3] && returns == [types::I32] {
+            return Ok(Callee::Helper(Helper::Memcmp(pointer == types::I64)));
+        }
+        return Err((
+            Some(Feature::Other("libcall")),
+            "`Memcmp` is lowered only with pointers of the target's width and an i32 result, as cranelift-frontend's call_memcmp declares it".to_string(),
+        ));
+    }
+    match &ext.name {
         ExternalName::LibCall(libcall) => match Helper::for_libcall(*libcall) {
             Some(helper) => Ok(Callee::Helper(helper)),
             None if memory_libcall(&func.dfg.ext_funcs[func_ref].name).is_some() => Err((

@@ -36,7 +36,8 @@ impl FuncLower<'_> {
                     unreachable!("the off-heap verifier checked the operand")
                 };
                 // The func_addr was lowered (and so resolved) before this use.
-                let callee = resolve_callee(self.func, func_ref, |k| self.env.lookup(k))
+                let pointer = self.env.target.pointer_type();
+                let callee = resolve_callee(self.func, func_ref, pointer, |k| self.env.lookup(k))
                     .map(|c| self.env.callee(c))
                     .unwrap_or(0);
                 self.env.ref_func(callee);

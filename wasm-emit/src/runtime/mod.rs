@@ -1,6 +1,6 @@
 //! Runtime helpers: functions the lowering calls where wasm has no instruction for a CLIF
 //! operation (64-bit high multiplies, correctly rounded fma) or where a libcall needs a
-//! function to take the address of.
+//! function to take the address of, and `memcmp`.
 //!
 //! The helpers are written in CLIF (`intrinsics.clif`) and lowered by this same backend, on
 //! demand, into the module that needs them. They can be read, and tested against Cranelift's
@@ -24,6 +24,8 @@ pub enum Helper {
     FmaF64,
     /// A libcall that maps onto one CLIF instruction (ceil, floor, trunc, nearest).
     LibCall(LibCall),
+    /// `memcmp` with 32-bit (false) or 64-bit (true) pointers.
+    Memcmp(bool),
 }
 
 const SOURCE: &str = include_str!("intrinsics.clif");
@@ -56,6 +58,7 @@ impl Helper {
             Helper::FmaF32 => "__wasm_emit_fma_f32".into(),
             Helper::FmaF64 => "__wasm_emit_fma_f64".into(),
             Helper::LibCall(lc) => format!("__wasm_emit_{lc}"),
+            Helper::Memcmp(wide) => format!("__wasm_emit_memcmp{}", if wide { 64 } else { 32 }),
         }
     }
 
@@ -66,6 +69,8 @@ impl Helper {
             Helper::UMulHi64 | Helper::SMulHi64 => (vec![I64, I64], vec![I64]),
             Helper::FmaF32 => (vec![F32, F32, F32], vec![F32]),
             Helper::FmaF64 => (vec![F64, F64, F64], vec![F64]),
+            Helper::Memcmp(false) => (vec![I32, I32, I32], vec![I32]),
+            Helper::Memcmp(true) => (vec![I64, I64, I64], vec![I32]),
             Helper::LibCall(lc) => {
                 let ty = if lc.to_string().ends_with("F32") {
                     F32

@@ -472,6 +472,11 @@ fn run_with_ext(wasm: &[u8], name: &str) -> i64 {
 
 #[test]
 fn memory_libcalls_and_derived_symbols() {
+    // memset, memmove and memcmp from cranelift-frontend's helpers, on wasm32 and wasm64.
+    memory_libcalls_on_both_targets();
+}
+
+fn memory_libcalls_on_both_targets() {
     for triple in [WASM32, WASM64] {
         let mut m = module(triple);
         let ptr = m.target_config().pointer_type();
@@ -502,12 +507,31 @@ fn memory_libcalls_and_derived_symbols() {
             let four = b.ins().iconst(ptr, 4);
             b.call_memmove(config, high, base, four);
             let v = b.ins().load(types::I64, MemFlagsData::trusted(), high, 0);
-            b.ins().return_(&[v]);
+            let same = b.call_memcmp(config, base, high, four);
+            let b_byte = b.ins().iconst(types::I8, 0x42);
+            b.ins().store(MemFlagsData::trusted(), b_byte, high, 1);
+            let less = b.call_memcmp(config, base, high, four);
+            let eight = b.ins().iconst(ptr, 8);
+            let after = b.call_memcmp(config, base, high, eight);
+            let flags = [same, less, after].map(|c| b.ins().sextend(types::I64, c));
+            // v * 1_000_000 + same * 10_000 + less * 100 + after
+            let v = b.ins().imul_imm_s(v, 1_000_000);
+            let same = b.ins().imul_imm_s(flags[0], 10_000);
+            let less = b.ins().imul_imm_s(flags[1], 100);
+            let sum = b.ins().iadd(v, same);
+            let sum = b.ins().iadd(sum, less);
+            let sum = b.ins().iadd(sum, flags[2]);
+            b.ins().return_(&[sum]);
         })
         .unwrap();
         let wasm = m.finish().emit().unwrap();
-        // "AAA\0" copied 8 bytes up: the little-endian i64 0x00414141.
-        assert_eq!(run(&wasm, "fill_copy", &[]), 0x0041_4141, "{triple}");
+        // "AAA\0" copied 8 bytes up: the little-endian i64 0x00414141. Equal, then the
+        // first difference is 'A' - 'B' = -1 (with 4 and with 8 bytes compared).
+        assert_eq!(
+            run(&wasm, "fill_copy", &[]),
+            0x0041_4141 * 1_000_000 - 100 - 1,
+            "{triple}"
+        );
     }
 }
 

@@ -30,6 +30,32 @@ pub enum Helper {
 
 const SOURCE: &str = include_str!("intrinsics.clif");
 
+/// `memcmp` over linear memory, for pointers of type `{p}` (cranelift-frontend's
+/// `call_memcmp`): the difference of the first differing bytes, as unsigned bytes, or 0
+/// when the first `v2` bytes are equal.
+const MEMCMP: &str = "function %{name}({p}, {p}, {p}) -> i32 {
+block0(v0: {p}, v1: {p}, v2: {p}):
+    v3 = iconst.{p} 0
+    v4 = iconst.{p} 1
+    v5 = iconst.i32 0
+    jump block1(v3)
+block1(v6: {p}):
+    v7 = icmp uge v6, v2
+    brif v7, block3, block2
+block2:
+    v8 = iadd v0, v6
+    v9 = uload8.i32 v8
+    v10 = iadd v1, v6
+    v11 = uload8.i32 v10
+    v12 = isub v9, v11
+    v13 = iadd v6, v4
+    brif v12, block4(v12), block1(v13)
+block3:
+    return v5
+block4(v14: i32):
+    return v14
+}";
+
 fn parsed() -> &'static [ir::Function] {
     static FUNCS: OnceLock<Vec<ir::Function>> = OnceLock::new();
     FUNCS.get_or_init(|| {
@@ -85,6 +111,12 @@ impl Helper {
 
     /// The helper as a CLIF function.
     pub fn function(self) -> ir::Function {
+        if let Helper::Memcmp(wide) = self {
+            let p = if wide { "i64" } else { "i32" };
+            let text = MEMCMP.replace("{name}", &self.name()).replace("{p}", p);
+            let mut funcs = cranelift_reader::parse_functions(&text).expect("valid memcmp CLIF");
+            return funcs.remove(0);
+        }
         if let Helper::LibCall(lc) = self {
             let name = lc.to_string();
             let ty = if name.ends_with("F32") { "f32" } else { "f64" };

@@ -22,8 +22,26 @@ const MAX_LOCALS: usize = 50_000;
 pub struct LoweredFunction {
     /// The encoded body (locals and code).
     pub body: wasm_encoder::Function,
-    /// Local names (index, CLIF value name).
-    pub local_names: Vec<(u32, String)>,
+    /// Local names by local index, in index order.
+    pub local_names: Vec<(u32, LocalName)>,
+}
+
+/// What a local is named after in the name section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalName {
+    /// A CLIF value (`v12`).
+    Value(Value),
+    /// A CLIF stack slot kept in a local (`ss0`).
+    Slot(ir::StackSlot),
+}
+
+impl std::fmt::Display for LocalName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LocalName::Value(v) => v.fmt(f),
+            LocalName::Slot(s) => s.fmt(f),
+        }
+    }
 }
 
 /// The frame of a function with explicit stack slots.
@@ -132,18 +150,20 @@ pub fn lower_function_with(
     let mut body =
         wasm_encoder::Function::new_with_locals_types(lower.locals.declared().iter().copied());
     body.raw(lower.code.iter().copied());
-    let mut local_names: Vec<(u32, String)> = lower
+    // Named by entity, printed only when the name section is written.
+    let mut local_names: Vec<(u32, LocalName)> = lower
         .locals
         .named()
-        .map(|(value, local)| (local, value.to_string()))
+        .map(|(value, local)| (local, LocalName::Value(value)))
         .collect();
     local_names.extend(
         lower
             .slot_locals
             .iter()
             .filter(|(_, &l)| l != u32::MAX)
-            .map(|(slot, &l)| (l, slot.to_string())),
+            .map(|(slot, &l)| (l, LocalName::Slot(slot))),
     );
+    local_names.sort_unstable_by_key(|&(local, _)| local);
     Ok(LoweredFunction { body, local_names })
 }
 

@@ -9,6 +9,7 @@ use crate::func::LoweredFunction;
 use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};
 use env::{heap_type, wasm_val_type, ModuleEnv};
 use layout::SegmentMode;
+use std::fmt::Write;
 use wasm_encoder::{
     CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType,
     ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection,
@@ -377,6 +378,7 @@ fn layout_elements(env: &ModuleEnv, elements: &mut ElementSection) {
 fn names(env: &ModuleEnv, functions: &[DefinedFunction]) -> NameSection {
     let mut func_names = NameMap::new();
     let mut local_names = IndirectNameMap::new();
+    let mut text = String::new();
     for (i, import) in env.imports.iter().enumerate() {
         func_names.append(i as u32, &import.name);
     }
@@ -384,11 +386,11 @@ fn names(env: &ModuleEnv, functions: &[DefinedFunction]) -> NameSection {
     for (i, f) in functions.iter().enumerate() {
         let index = num_imports + i as u32;
         func_names.append(index, &f.name);
-        let mut locals = f.lowered.local_names.clone();
-        locals.sort_unstable_by_key(|&(local, _)| local);
         let mut map = NameMap::new();
-        for (local, name) in &locals {
-            map.append(*local, name);
+        for (local, name) in &f.lowered.local_names {
+            text.clear();
+            write!(text, "{name}").expect("writing to a String");
+            map.append(*local, &text);
         }
         local_names.append(index, &map);
     }

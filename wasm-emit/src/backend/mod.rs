@@ -72,6 +72,7 @@ mod data;
 mod error;
 mod isa;
 mod module;
+mod offheap;
 mod product;
 
 pub use builder::{MemoryMode, WasmBuilder};

@@ -67,7 +67,8 @@ impl Place {
     }
 }
 
-/// The facts about one function.
+/// The facts about one function, as `compute` finds them (the maps are public to read;
+/// `place` and `ref_type` answer from flags set by `compute`, so do not edit them).
 pub struct Analysis {
     /// The place each place-address value points at.
     pub places: SecondaryMap<Value, Option<Place>>,

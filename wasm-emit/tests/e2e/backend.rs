@@ -383,6 +383,13 @@ fn bad_declarations_and_definitions_are_errors() {
         Err(ModuleError::Undeclared(_))
     ));
     let f = m.declare_function("f", Linkage::Local, &s).unwrap();
+    // A body whose signature is not the declared one.
+    let mut ctx = m.make_context();
+    ctx.func.signature = sig(&m, &[types::I32], &[types::I64]);
+    assert!(matches!(
+        m.define_function(f, &mut ctx),
+        Err(ModuleError::IncompatibleSignature(..))
+    ));
     let err = backend_error(m.define_function_bytes(f, 1, &[0xc3], &[]).unwrap_err());
     assert!(err.contains("machine code"), "{err}");
     // A reference to a function of another module: an error when defined, not a panic.
@@ -471,12 +478,9 @@ fn run_with_ext(wasm: &[u8], name: &str) -> i64 {
 }
 
 #[test]
+/// memset, memmove and memcmp from cranelift-frontend's helpers, and an `iadd_imm` global
+/// value of a data symbol, on wasm32 and wasm64.
 fn memory_libcalls_and_derived_symbols() {
-    // memset, memmove and memcmp from cranelift-frontend's helpers, on wasm32 and wasm64.
-    memory_libcalls_on_both_targets();
-}
-
-fn memory_libcalls_on_both_targets() {
     for triple in [WASM32, WASM64] {
         let mut m = module(triple);
         let ptr = m.target_config().pointer_type();

@@ -20,9 +20,7 @@ fn main() {
             .then(|| benches::shapes::generate(shape, n))
     });
     let w = generated.unwrap_or_else(|| {
-        benches::corpus()
-            .into_iter()
-            .find(|w| w.name == name)
+        benches::corpus_module(&name)
             .unwrap_or_else(|| panic!("no corpus module {name}: run corpus/fetch.sh"))
     });
     let fast = std::env::args().nth(3).is_some_and(|a| a == "fast");

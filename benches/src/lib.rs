@@ -85,12 +85,24 @@ fn no_calls(f: &ir::Function) -> bool {
 /// Real-world CLIF: each module of the round-trip corpus (`corpus/build`) that the round
 /// trip supports, translated by cranelift-wasm. Empty without the corpus.
 pub fn corpus() -> Vec<Workload> {
+    corpus_matching(|_| true)
+}
+
+/// The corpus module named `name` (a file stem such as `sql.js-sql-wasm`), if it is built
+/// and supported.
+pub fn corpus_module(name: &str) -> Option<Workload> {
+    corpus_matching(|stem| stem == name).pop()
+}
+
+/// The corpus modules whose file stem satisfies `wanted`.
+fn corpus_matching(wanted: impl Fn(&str) -> bool) -> Vec<Workload> {
     let dir = workspace().join("corpus/build");
     let mut paths: Vec<PathBuf> = ["programs", "npm"]
         .iter()
         .filter_map(|sub| std::fs::read_dir(dir.join(sub)).ok())
         .flat_map(|entries| entries.flatten().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .filter(|p| p.file_stem().is_some_and(|s| wanted(&s.to_string_lossy())))
         .collect();
     paths.sort();
     let mut workloads = Vec::new();

@@ -127,6 +127,20 @@ impl Analysis {
             // Lowering asks about every value: answer from a flag when there is nothing.
             a.any_place = a.places.values().any(Option::is_some);
             a.any_ref = a.refs.values().any(Option::is_some);
+            // An alias has the facts of its target, so queries need not resolve it.
+            if a.any_place || a.any_ref {
+                for v in func.dfg.values() {
+                    if func.dfg.value_is_alias(v) {
+                        let target = func.dfg.resolve_aliases(v);
+                        if let Some(place) = a.places[target] {
+                            a.places[v] = Some(place);
+                        }
+                        if let Some(r) = a.refs[target] {
+                            a.refs[v] = Some(r);
+                        }
+                    }
+                }
+            }
         }
         a
     }
@@ -143,19 +157,31 @@ impl Analysis {
             .unwrap_or_else(|| PLAIN.get_or_init(SigRefs::default))
     }
 
-    /// The place `value` addresses, if any.
-    pub fn place(&self, func: &ir::Function, value: Value) -> Option<Place> {
+    /// The place `value` (an alias or not) addresses, if any.
+    #[inline]
+    pub fn place(&self, _func: &ir::Function, value: Value) -> Option<Place> {
         if !self.any_place {
             return None;
         }
-        self.places[func.dfg.resolve_aliases(value)]
+        self.places[value]
     }
 
-    /// The reference type of `value`, if it is a reference.
-    pub fn ref_type(&self, func: &ir::Function, value: Value) -> Option<RefType> {
+    /// The reference type of `value` (an alias or not), if it is a reference.
+    #[inline]
+    pub fn ref_type(&self, _func: &ir::Function, value: Value) -> Option<RefType> {
         if !self.any_ref {
             return None;
         }
+        self.refs[value]
+    }
+
+    /// [`Analysis::place`] while the facts are being found (aliases not yet filled in).
+    fn place_resolved(&self, func: &ir::Function, value: Value) -> Option<Place> {
+        self.places[func.dfg.resolve_aliases(value)]
+    }
+
+    /// [`Analysis::ref_type`] while the facts are being found.
+    fn ref_resolved(&self, func: &ir::Function, value: Value) -> Option<RefType> {
         self.refs[func.dfg.resolve_aliases(value)]
     }
 
@@ -214,7 +240,7 @@ impl Analysis {
                         arg,
                         ..
                     } => {
-                        let place = self.place(func, arg);
+                        let place = self.place_resolved(func, arg);
                         self.refs[results[0]] = place
                             .and_then(Place::value_type)
                             .and_then(WasmType::ref_type);
@@ -232,7 +258,10 @@ impl Analysis {
                     let data = &dfg.insts[inst];
                     if matches!(data.opcode(), Opcode::Select | Opcode::SelectSpectreGuard) {
                         let args = dfg.inst_args(inst);
-                        let (x, y) = (self.ref_type(func, args[1]), self.ref_type(func, args[2]));
+                        let (x, y) = (
+                            self.ref_resolved(func, args[1]),
+                            self.ref_resolved(func, args[2]),
+                        );
                         let r = dfg.first_result(inst);
                         if self.refs[r].is_none() && x.is_some() && x == y {
                             self.refs[r] = x;
@@ -244,7 +273,7 @@ impl Analysis {
                         for (arg, &param) in call.args(&dfg.value_lists).zip(params) {
                             let Some(arg) = arg.as_value() else { continue };
                             if self.refs[param].is_none() {
-                                if let Some(r) = self.ref_type(func, arg) {
+                                if let Some(r) = self.ref_resolved(func, arg) {
                                     self.refs[param] = Some(r);
                                     changed = true;
                                 }

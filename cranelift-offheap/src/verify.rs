@@ -161,10 +161,10 @@ impl Verifier<'_> {
             return false;
         }
         self.a.is_trivial()
-            || dfg.inst_args(inst).iter().all(|&arg| {
-                let arg = dfg.resolve_aliases(arg);
-                self.a.places[arg].is_none() && self.a.refs[arg].is_none()
-            })
+            || dfg
+                .inst_args(inst)
+                .iter()
+                .all(|&arg| self.a.places[arg].is_none() && self.a.refs[arg].is_none())
     }
 
     fn error(&mut self, inst: Option<ir::Inst>, rule: Rule, message: String) {

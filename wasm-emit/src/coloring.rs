@@ -14,7 +14,8 @@
 //! so the walk costs O(1) per definition and per live-in value.
 
 use crate::liveness::{BlockGraph, Liveness};
-use crate::stackify::{Placement, Uses};
+use crate::scan::Scan;
+use crate::stackify::Placement;
 use cranelift_codegen::ir::{self, Value};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::ValType;
@@ -113,33 +114,39 @@ impl Colorer {
     }
 }
 
-/// Color the values of `func` (with uses `uses`) that `placement` keeps in locals (entry-block parameters
-/// keep the wasm parameters). `val_type` gives each value's wasm type.
+/// Color the values of `func` (scanned as `scan`) that `placement` keeps in locals
+/// (entry-block parameters keep the wasm parameters). `val_type` gives each value's wasm
+/// type.
 pub fn color(
     func: &ir::Function,
+    scan: &Scan,
     placement: &SecondaryMap<Value, Placement>,
-    uses: &Uses,
     val_type: &dyn Fn(Value) -> ValType,
 ) -> Coloring {
     let dfg = &func.dfg;
-    let entry = func.layout.entry_block();
-    let colored = |v: Value| -> bool {
-        placement[v] == Placement::Local
-            && !matches!(dfg.value_def(v), ir::ValueDef::Param(b, _) if Some(b) == entry)
-    };
-    let graph = BlockGraph::new(func);
-    let liveness = Liveness::compute(func, &graph, placement, uses, &colored);
+    // A map only as long as the highest entry parameter: lookups past it are `false`.
+    let mut entry_param: SecondaryMap<Value, bool> = SecondaryMap::new();
+    if let Some(&entry) = scan.blocks.first() {
+        for &p in dfg.block_params(entry) {
+            entry_param[p] = true;
+        }
+    }
+    let colored = |v: Value| -> bool { placement[v] == Placement::Local && !entry_param[v] };
+    let graph = BlockGraph::new(func, scan);
+    let liveness = Liveness::compute(func, scan, &graph, placement, &colored);
 
     // Block arguments and their parameters prefer one local: the copy then vanishes.
     let mut pairs: Vec<(u32, Value)> = Vec::new();
-    for block in func.layout.blocks() {
-        let Some(inst) = func.layout.last_inst(block) else {
+    for b in 0..scan.blocks.len() {
+        let range = scan.block_range(b);
+        if range.is_empty() {
             continue;
-        };
+        }
+        let inst = scan.insts[range.end - 1];
         for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
             let params = dfg.block_params(call.block(&dfg.value_lists));
             for (arg, &p) in call.args(&dfg.value_lists).zip(params) {
-                if let Some(a) = arg.as_value().map(|a| dfg.resolve_aliases(a)) {
+                if let Some(a) = arg.as_value().map(|a| scan.resolve(a)) {
                     if colored(a) && colored(p) && val_type(a) == val_type(p) {
                         pairs.push((a.as_u32(), p));
                         pairs.push((p.as_u32(), a));
@@ -196,9 +203,10 @@ pub fn color(
             c.release(c.coloring.local[p]);
         }
         let mut dying = liveness.dying(block).iter().peekable();
-        for (i, inst) in func.layout.block_insts(block).enumerate() {
+        let range = scan.block_range(scan.ordinal[block] as usize);
+        for (i, k) in range.enumerate() {
             let i = i as u32;
-            for &r in dfg.inst_results(inst) {
+            for &r in scan.results(k) {
                 if colored(r) {
                     take(&mut c, r, &mut unused);
                 }

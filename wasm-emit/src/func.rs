@@ -7,6 +7,7 @@ use crate::frame::FrameLayout;
 use crate::locals::Locals;
 use crate::module::env::ref_val_type;
 use crate::module::env::ModuleEnv;
+use crate::scan::Scan;
 use crate::stackify::{self, Placement};
 use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
@@ -82,8 +83,8 @@ pub struct FuncLower<'a> {
     misplaced: Vec<Value>,
     /// The last `local.set`: (local, start, end) in `code`, for the `local.tee` peephole.
     last_set: Option<(u32, usize, usize)>,
-    /// Whether any value is an alias (most functions have none: resolving is then free).
-    aliases: bool,
+    /// The function's instructions and operands as flat arrays, aliases resolved.
+    pub scan: &'a Scan,
 }
 
 /// Lower `func` against `env`.
@@ -123,16 +124,16 @@ pub fn lower_function_with(
     // instruction's lowering does not fit that discipline goes back to a local, and the
     // function is lowered again (rare: a few instructions read an operand twice).
     let mut keep_local: Vec<Value> = Vec::new();
-    let uses = stackify::Uses::compute(func);
+    let scan = Scan::compute(func);
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;
         let placement = if attempts > 4 {
             SecondaryMap::new()
         } else {
-            stackify::placements(func, &uses, &keep_local)
+            stackify::placements(func, &scan, &keep_local)
         };
-        let lower = attempt(func, &mut *env, &graph, &order, analysis, &uses, placement)?;
+        let lower = attempt(func, &mut *env, &graph, &order, analysis, &scan, placement)?;
         if lower.misplaced.is_empty() {
             break lower;
         }
@@ -174,14 +175,14 @@ fn attempt<'a>(
     graph: &'a Graph,
     order: &Order,
     analysis: &'a Analysis,
-    uses: &stackify::Uses,
+    scan: &'a Scan,
     placement: SecondaryMap<Value, Placement>,
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
         None => val_type(func.dfg.value_type(v)),
     };
-    let coloring = crate::coloring::color(func, &placement, uses, &val_type_of);
+    let coloring = crate::coloring::color(func, scan, &placement, &val_type_of);
     let mut lower = FuncLower {
         func,
         env,
@@ -196,7 +197,7 @@ fn attempt<'a>(
         emitted: SecondaryMap::new(),
         misplaced: Vec::new(),
         last_set: None,
-        aliases: func.dfg.values().any(|v| func.dfg.value_is_alias(v)),
+        scan,
     };
     lower.prologue()?;
     let falls_through = cfg::structure::emit(graph, order, &mut lower)?;
@@ -214,11 +215,9 @@ impl<'a> FuncLower<'a> {
     }
 
     /// `value` with aliases resolved.
+    #[inline]
     pub fn resolve(&self, value: Value) -> Value {
-        if !self.aliases {
-            return value;
-        }
-        self.func.dfg.resolve_aliases(value)
+        self.scan.resolve(value)
     }
 
     /// The wasm type of `value`: a reference type for references, else by its CLIF type.
@@ -471,7 +470,7 @@ impl<'a> FuncLower<'a> {
                     )
                     .with_hint("lower exceptions before using the wasm backend"));
             };
-            let arg = dfg.resolve_aliases(arg);
+            let arg = self.scan.resolve(arg);
             if arg != param && !self.same_local(arg, param) {
                 pending.push((arg, param));
             }
@@ -599,7 +598,7 @@ impl NodeEmitter for FuncLower<'_> {
             .zip(params)
             .all(|(arg, &param)| {
                 arg.as_value().is_some_and(|a| {
-                    let a = dfg.resolve_aliases(a);
+                    let a = self.scan.resolve(a);
                     a == param || self.same_local(a, param)
                 })
             })

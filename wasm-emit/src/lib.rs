@@ -20,6 +20,7 @@
 //! - [`support`]: decides up front whether a function uses only supported features.
 //! - [`cfg`]: the lowering graph, dominators, irreducible-loop repair and structuring.
 //! - [`isel`]: instruction selection, by operand kind.
+//! - [`scan`]: one walk of a function's layout into flat arrays the later passes share.
 //! - [`stackify`], [`coloring`], [`locals`], [`frame`]: value placement (operand stack or
 //!   shared locals) and the shadow-stack frame.
 //! - [`module`]: index spaces, module assembly, validation.
@@ -45,6 +46,7 @@ pub mod module;
 #[cfg(feature = "cli")]
 pub mod runtest;
 pub mod runtime;
+pub mod scan;
 pub mod stackify;
 pub mod support;
 pub mod target;

@@ -7,8 +7,9 @@
 //! to the definition; marks stamped with the value replace per-value sets, so each block
 //! a value is live in costs O(1).
 
-use crate::stackify::{Placement, Uses};
-use cranelift_codegen::ir::{self, Block, Inst, Value};
+use crate::scan::{Scan, NO_BLOCK};
+use crate::stackify::Placement;
+use cranelift_codegen::ir::{self, Block, Value};
 use cranelift_entity::{EntityRef, SecondaryMap};
 
 /// The CLIF control-flow graph as flat arrays: predecessors of each block and a reverse
@@ -30,20 +31,20 @@ fn successors(func: &ir::Function, block: Block, out: &mut Vec<Block>) {
 }
 
 impl BlockGraph {
-    /// The graph of `func`.
-    pub fn new(func: &ir::Function) -> BlockGraph {
+    /// The graph of `func` (scanned as `scan`).
+    pub fn new(func: &ir::Function, scan: &Scan) -> BlockGraph {
         let n = func.dfg.num_blocks();
-        let mut edges: Vec<(u32, Block)> = Vec::new();
+        let mut edges: Vec<(u32, Block)> = Vec::with_capacity(2 * scan.blocks.len());
         let mut succ = Vec::new();
-        for block in func.layout.blocks() {
+        for &block in &scan.blocks {
             succ.clear();
             successors(func, block, &mut succ);
             edges.extend(succ.iter().map(|&s| (s.as_u32(), block)));
         }
         let preds = bucket(n, &edges);
         // Iterative depth-first search for the postorder.
-        let mut rpo = Vec::new();
-        if let Some(entry) = func.layout.entry_block() {
+        let mut rpo = Vec::with_capacity(scan.blocks.len());
+        if let Some(&entry) = scan.blocks.first() {
             let mut seen = vec![false; n];
             let mut stack: Vec<(Block, usize)> = vec![(entry, 0)];
             seen[entry.index()] = true;
@@ -128,43 +129,36 @@ const NO_MARK: u32 = u32::MAX;
 
 impl Liveness {
     /// Liveness of the values for which `tracked` holds, with `placement` deciding where
-    /// tree operands are read (at their single user, from `uses`).
+    /// tree operands are read (at their single user).
     pub fn compute(
         func: &ir::Function,
+        scan: &Scan,
         graph: &BlockGraph,
         placement: &SecondaryMap<Value, Placement>,
-        uses: &Uses,
         tracked: &dyn Fn(Value) -> bool,
     ) -> Liveness {
         let dfg = &func.dfg;
         let num_blocks = dfg.num_blocks();
-        // Position of each instruction in its block.
-        let mut pos: SecondaryMap<Inst, u32> = SecondaryMap::with_capacity(dfg.num_insts());
-        let mut args: Vec<Value> = Vec::new();
-        let mut block_insts: Vec<Inst> = Vec::new();
-        let mut emit_pos: SecondaryMap<Inst, u32> = SecondaryMap::with_capacity(dfg.num_insts());
+        // The position in its block at which each instruction is emitted: a tree is
+        // emitted where its user is, later in the block.
+        let mut emit_pos = vec![0u32; scan.insts.len()];
         // (value, block, position) of every use of a tracked value.
-        let mut sites: Vec<(u32, (Block, u32))> = Vec::new();
-        for block in func.layout.blocks() {
-            block_insts.clear();
-            block_insts.extend(func.layout.block_insts(block));
-            for (i, &inst) in block_insts.iter().enumerate() {
-                pos[inst] = i as u32;
-            }
-            // A tree is emitted where its user is: users come later in the block.
-            for &inst in block_insts.iter().rev() {
-                emit_pos[inst] = match dfg.inst_results(inst) {
-                    [r] if placement[*r] == Placement::Tree => match uses.user[*r] {
-                        Some((u, _)) => emit_pos[u],
-                        None => pos[inst],
+        let mut sites: Vec<(u32, (Block, u32))> = Vec::with_capacity(scan.insts.len());
+        for (b, &block) in scan.blocks.iter().enumerate() {
+            let range = scan.block_range(b);
+            for k in range.clone().rev() {
+                let own = (k - range.start) as u32;
+                emit_pos[k] = match scan.results(k) {
+                    [r] if placement[*r] == Placement::Tree => match scan.user[*r] {
+                        Some((u, _)) => emit_pos[scan.index[u] as usize],
+                        None => own,
                     },
-                    _ => pos[inst],
+                    _ => own,
                 };
             }
-            for &inst in &block_insts {
-                operands(func, inst, &mut args);
-                let at = emit_pos[inst];
-                for &v in &args {
+            for k in range {
+                let at = emit_pos[k];
+                for &v in scan.operands(k) {
                     if tracked(v) {
                         sites.push((v.as_u32(), (block, at)));
                     }
@@ -184,13 +178,17 @@ impl Liveness {
         let mut dead_at_def = SecondaryMap::with_default(true);
         let mut use_blocks: Vec<Block> = Vec::new();
         let mut work: Vec<Block> = Vec::new();
-        for v in dfg.values() {
-            let sites = use_sites.get(v.index());
+        for index in 0..dfg.num_values() {
+            let sites = use_sites.get(index);
             if sites.is_empty() {
                 continue;
             }
+            let v = Value::new(index);
             let mark = v.as_u32();
-            let def = def_block(func, v);
+            let def = match scan.def_block[v] {
+                NO_BLOCK => None,
+                ord => Some(scan.blocks[ord as usize]),
+            };
             use_blocks.clear();
             for &(b, at) in sites {
                 let bi = b.index();
@@ -255,28 +253,5 @@ impl Liveness {
     /// and not live out of it.
     pub fn unused(&self, value: Value) -> bool {
         self.dead_at_def[value]
-    }
-}
-
-/// The block that defines `value`.
-fn def_block(func: &ir::Function, value: Value) -> Option<Block> {
-    match func.dfg.value_def(value) {
-        ir::ValueDef::Result(inst, _) => func.layout.inst_block(inst),
-        ir::ValueDef::Param(b, _) => Some(b),
-        _ => None,
-    }
-}
-
-/// The values `inst` reads, aliases resolved: its arguments and its block-call arguments.
-fn operands(func: &ir::Function, inst: Inst, out: &mut Vec<Value>) {
-    let dfg = &func.dfg;
-    out.clear();
-    out.extend(dfg.inst_args(inst).iter().map(|&a| dfg.resolve_aliases(a)));
-    for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
-        out.extend(
-            call.args(&dfg.value_lists)
-                .filter_map(|a| a.as_value())
-                .map(|a| dfg.resolve_aliases(a)),
-        );
     }
 }

@@ -23,6 +23,7 @@
 //! A use on a conditional edge (a `brif` or `br_table` argument, copied inside the branch)
 //! takes only pure trees, since the definition then runs on that path alone.
 
+use crate::scan::Scan;
 use cranelift_codegen::ir::{self, InstructionData, Opcode, Value};
 use cranelift_entity::SecondaryMap;
 
@@ -40,16 +41,21 @@ pub enum Placement {
     Dead,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Class {
+/// How an instruction may be reordered with others (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// No effect, cannot trap.
     Pure,
+    /// Reads memory or machine state (may trap).
     Read,
+    /// No effect but may trap.
     Trap,
+    /// Observable effects: stores, calls, control flow.
     Effect,
 }
 
-fn class(func: &ir::Function, inst: ir::Inst) -> Class {
-    let op = func.dfg.insts[inst].opcode();
+/// The class of an instruction with opcode `op`.
+pub fn class(op: Opcode) -> Class {
     if op.is_call()
         || op.can_store()
         || op.other_side_effects()
@@ -98,84 +104,29 @@ fn is_cheap_constant(func: &ir::Function, inst: ir::Inst) -> bool {
     }
 }
 
-/// How often each value is read, and by which instruction last.
-pub struct Uses {
-    /// Number of reads (a `brif` lowered as a jump counts its condition twice, so that
-    /// it is never a tree: the condition is never pushed).
-    pub count: SecondaryMap<Value, u32>,
-    /// The last instruction reading each value, and whether the read is a block argument
-    /// of a conditional edge.
-    pub user: SecondaryMap<Value, Option<(ir::Inst, bool)>>,
-}
-
-impl Uses {
-    /// The uses in `func`, aliases resolved.
-    pub fn compute(func: &ir::Function) -> Uses {
-        let dfg = &func.dfg;
-        let mut count: SecondaryMap<Value, u32> = SecondaryMap::with_capacity(dfg.num_values());
-        let mut user: SecondaryMap<Value, Option<(ir::Inst, bool)>> =
-            SecondaryMap::with_capacity(dfg.num_values());
-        for block in func.layout.blocks() {
-            for inst in func.layout.block_insts(block) {
-                let conditional = matches!(
-                    dfg.insts[inst],
-                    InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
-                );
-                for &arg in dfg.inst_args(inst) {
-                    let v = dfg.resolve_aliases(arg);
-                    count[v] += 1;
-                    user[v] = Some((inst, false));
-                }
-                if let InstructionData::Brif { arg, blocks, .. } = dfg.insts[inst] {
-                    let pool = &dfg.value_lists;
-                    if blocks[0].block(pool) == blocks[1].block(pool)
-                        && blocks[0].args(pool).eq(blocks[1].args(pool))
-                    {
-                        count[dfg.resolve_aliases(arg)] += 1;
-                    }
-                }
-                for call in
-                    dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
-                {
-                    for arg in call.args(&dfg.value_lists) {
-                        if let Some(arg) = arg.as_value() {
-                            let v = dfg.resolve_aliases(arg);
-                            count[v] += 1;
-                            user[v] = Some((inst, conditional));
-                        }
-                    }
-                }
-            }
-        }
-        Uses { count, user }
-    }
-}
-
-/// The placement of every value of `func` with uses `uses`, except values in
+/// The placement of every value of `func` (scanned as `scan`), except values in
 /// `keep_local`.
 pub fn placements(
     func: &ir::Function,
-    uses: &Uses,
+    scan: &Scan,
     keep_local: &[Value],
 ) -> SecondaryMap<Value, Placement> {
     let dfg = &func.dfg;
-    let (user, uses) = (&uses.user, &uses.count);
+    let (user, uses) = (&scan.user, &scan.count);
     let mut keep: SecondaryMap<Value, bool> = SecondaryMap::new();
     for &v in keep_local {
         keep[v] = true;
     }
-    let mut placement: SecondaryMap<Value, Placement> = SecondaryMap::new();
+    let mut placement: SecondaryMap<Value, Placement> =
+        SecondaryMap::with_capacity(dfg.num_values());
     // The class of an instruction together with the trees it pushes: moving it moves
     // them too.
-    let mut tree_class: SecondaryMap<Value, Option<Class>> = SecondaryMap::new();
-    let mut position: SecondaryMap<ir::Inst, u32> = SecondaryMap::with_capacity(dfg.num_insts());
-    let (mut insts, mut classes, mut effects, mut impure) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for block in func.layout.blocks() {
-        insts.clear();
-        insts.extend(func.layout.block_insts(block));
-        classes.clear();
-        classes.extend(insts.iter().map(|&i| class(func, i)));
+    let mut tree_class: SecondaryMap<Value, Option<Class>> =
+        SecondaryMap::with_capacity(dfg.num_values());
+    let (mut effects, mut impure) = (Vec::new(), Vec::new());
+    for b in 0..scan.blocks.len() {
+        let range = scan.block_range(b);
+        let classes = &scan.classes[range.clone()];
         // Prefix counts of effects and of non-pure instructions, for O(1) range queries.
         effects.clear();
         impure.clear();
@@ -185,21 +136,17 @@ pub fn placements(
             effects.push(effects[i] + u32::from(*c == Class::Effect));
             impure.push(impure[i] + u32::from(*c != Class::Pure));
         }
-        for (i, &inst) in insts.iter().enumerate() {
-            position[inst] = i as u32;
-        }
-        for (i, &inst) in insts.iter().enumerate() {
-            let results = dfg.inst_results(inst);
-            if results.len() != 1 || dfg.insts[inst].opcode().is_branch() {
+        for (i, k) in range.clone().enumerate() {
+            let &[v] = scan.results(k) else {
                 continue;
-            }
-            let v = results[0];
-            if keep[v] {
+            };
+            let inst = scan.insts[k];
+            if keep[v] || classes[i] == Class::Effect && dfg.insts[inst].opcode().is_branch() {
                 continue;
             }
             let mut c = classes[i];
-            for &arg in dfg.inst_args(inst) {
-                if let Some(sub) = tree_class[dfg.resolve_aliases(arg)] {
+            for &arg in scan.args(k) {
+                if let Some(sub) = tree_class[arg] {
                     c = c.max(sub);
                 }
             }
@@ -219,10 +166,11 @@ pub fn placements(
             let Some((use_inst, conditional)) = user[v] else {
                 continue;
             };
-            if func.layout.inst_block(use_inst) != Some(block) {
+            let use_k = scan.index[use_inst] as usize;
+            if !range.contains(&use_k) {
                 continue;
             }
-            let j = position[use_inst] as usize;
+            let j = use_k - range.start;
             if j <= i || (conditional && c != Class::Pure) {
                 continue;
             }
@@ -250,7 +198,7 @@ mod tests {
 
     fn placed(text: &str) -> Vec<(String, Placement)> {
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
-        let p = placements(&func, &Uses::compute(&func), &[]);
+        let p = placements(&func, &Scan::compute(&func), &[]);
         func.dfg
             .values()
             .filter(|&v| p[v] != Placement::Local)

@@ -1,0 +1,196 @@
+//! One walk over a function's layout, shared by the passes that place values
+//! (`stackify`, `liveness`, `coloring`) and by instruction selection: the instructions in
+//! layout order, every instruction's operands and results, the block each value is defined
+//! in, and how often and by what each value is read, all with aliases resolved.
+//!
+//! Cranelift's layout is a linked list and its operands live in a shared pool, and values
+//! may be aliases: reading them costs a call and a few branches each time. The passes
+//! after this one read the same facts from flat arrays indexed by an instruction's
+//! position in layout order.
+
+use crate::stackify::Class;
+use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Value};
+use cranelift_entity::packed_option::ReservedValue;
+use cranelift_entity::SecondaryMap;
+
+/// No block (a value defined nowhere, such as an unused alias target).
+pub const NO_BLOCK: u32 = u32::MAX;
+
+/// The flat facts of one function.
+pub struct Scan {
+    /// Blocks in layout order.
+    pub blocks: Vec<Block>,
+    /// The ordinal (position in `blocks`) of each block in the layout.
+    pub ordinal: SecondaryMap<Block, u32>,
+    /// The instructions of `blocks[b]` are `insts[block_start[b]..block_start[b + 1]]`.
+    block_start: Vec<u32>,
+    /// Instructions in layout order.
+    pub insts: Vec<Inst>,
+    /// Position of each instruction in `insts`.
+    pub index: SecondaryMap<Inst, u32>,
+    /// The block ordinal (position in `blocks`) of each instruction, by position.
+    block_of: Vec<u32>,
+    /// The effect class of each instruction, by position.
+    pub classes: Vec<Class>,
+    /// The operands of the instruction at position `k` are
+    /// `operands[op_start[k]..op_start[k + 1]]`: its arguments, then its block-call
+    /// arguments (`arg_end[k]` splits them).
+    operands: Vec<Value>,
+    op_start: Vec<u32>,
+    arg_end: Vec<u32>,
+    /// The results of the instruction at position `k`: `results[res_start[k]..res_start[k + 1]]`.
+    results: Vec<Value>,
+    res_start: Vec<u32>,
+    /// The block ordinal each value is defined in (`NO_BLOCK` if none).
+    pub def_block: SecondaryMap<Value, u32>,
+    /// Each value with aliases resolved (empty when the function has no aliases).
+    canon: SecondaryMap<Value, Value>,
+    has_aliases: bool,
+    /// Number of reads of each value (a `brif` whose two edges are the same counts its
+    /// condition twice, so that it is never a tree: it is lowered as a jump and the
+    /// condition is never pushed).
+    pub count: SecondaryMap<Value, u32>,
+    /// The last instruction reading each value, and whether that read is a block argument
+    /// of a conditional edge.
+    pub user: SecondaryMap<Value, Option<(Inst, bool)>>,
+}
+
+impl Scan {
+    /// Walk `func` once.
+    pub fn compute(func: &ir::Function) -> Scan {
+        let dfg = &func.dfg;
+        let n_insts = dfg.num_insts();
+        let n_values = dfg.num_values();
+        let has_aliases = dfg.values().any(|v| dfg.value_is_alias(v));
+        let mut canon = SecondaryMap::with_default(Value::reserved_value());
+        if has_aliases {
+            canon.resize(n_values);
+            for v in dfg.values() {
+                canon[v] = dfg.resolve_aliases(v);
+            }
+        }
+        let resolve = |v: Value| if has_aliases { canon[v] } else { v };
+        let mut s = Scan {
+            blocks: Vec::with_capacity(dfg.num_blocks()),
+            ordinal: SecondaryMap::with_default(NO_BLOCK),
+            block_start: Vec::with_capacity(dfg.num_blocks() + 1),
+            insts: Vec::with_capacity(n_insts),
+            index: SecondaryMap::with_capacity(n_insts),
+            block_of: Vec::with_capacity(n_insts),
+            classes: Vec::with_capacity(n_insts),
+            operands: Vec::with_capacity(2 * n_insts),
+            op_start: Vec::with_capacity(n_insts + 1),
+            arg_end: Vec::with_capacity(n_insts),
+            results: Vec::with_capacity(n_insts),
+            res_start: Vec::with_capacity(n_insts + 1),
+            def_block: SecondaryMap::with_default(NO_BLOCK),
+            canon: SecondaryMap::with_default(Value::reserved_value()),
+            has_aliases,
+            count: SecondaryMap::with_capacity(n_values),
+            user: SecondaryMap::with_capacity(n_values),
+        };
+        s.def_block.resize(n_values);
+        s.count.resize(n_values);
+        s.user.resize(n_values);
+        let pool = &dfg.value_lists;
+        for block in func.layout.blocks() {
+            let ord = s.blocks.len() as u32;
+            s.blocks.push(block);
+            s.ordinal[block] = ord;
+            s.block_start.push(s.insts.len() as u32);
+            for &p in dfg.block_params(block) {
+                s.def_block[p] = ord;
+            }
+            for inst in func.layout.block_insts(block) {
+                let k = s.insts.len() as u32;
+                s.insts.push(inst);
+                s.index[inst] = k;
+                s.block_of.push(ord);
+                let data = &dfg.insts[inst];
+                s.classes.push(crate::stackify::class(data.opcode()));
+                s.op_start.push(s.operands.len() as u32);
+                for &arg in dfg.inst_args(inst) {
+                    let v = resolve(arg);
+                    s.operands.push(v);
+                    s.count[v] += 1;
+                    s.user[v] = Some((inst, false));
+                }
+                s.arg_end.push(s.operands.len() as u32);
+                if data.opcode().is_branch() {
+                    let conditional = matches!(
+                        data,
+                        InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
+                    );
+                    if let InstructionData::Brif { arg, blocks, .. } = *data {
+                        if blocks[0].block(pool) == blocks[1].block(pool)
+                            && blocks[0].args(pool).eq(blocks[1].args(pool))
+                        {
+                            s.count[resolve(arg)] += 1;
+                        }
+                    }
+                    for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
+                        for arg in call.args(pool) {
+                            if let Some(arg) = arg.as_value() {
+                                let v = resolve(arg);
+                                s.operands.push(v);
+                                s.count[v] += 1;
+                                s.user[v] = Some((inst, conditional));
+                            }
+                        }
+                    }
+                }
+                s.res_start.push(s.results.len() as u32);
+                for &r in dfg.inst_results(inst) {
+                    s.results.push(r);
+                    s.def_block[r] = ord;
+                }
+            }
+        }
+        s.block_start.push(s.insts.len() as u32);
+        s.op_start.push(s.operands.len() as u32);
+        s.res_start.push(s.results.len() as u32);
+        s.canon = canon;
+        s
+    }
+
+    /// `value` with aliases resolved.
+    #[inline]
+    pub fn resolve(&self, value: Value) -> Value {
+        if self.has_aliases {
+            self.canon[value]
+        } else {
+            value
+        }
+    }
+
+    /// The positions (in `insts`) of the instructions of the block with ordinal `b`.
+    #[inline]
+    pub fn block_range(&self, b: usize) -> std::ops::Range<usize> {
+        self.block_start[b] as usize..self.block_start[b + 1] as usize
+    }
+
+    /// The block ordinal of the instruction at position `k`.
+    #[inline]
+    pub fn block_of(&self, k: usize) -> u32 {
+        self.block_of[k]
+    }
+
+    /// The arguments of the instruction at position `k` (aliases resolved).
+    #[inline]
+    pub fn args(&self, k: usize) -> &[Value] {
+        &self.operands[self.op_start[k] as usize..self.arg_end[k] as usize]
+    }
+
+    /// Every value the instruction at position `k` reads: its arguments and its
+    /// block-call arguments (aliases resolved).
+    #[inline]
+    pub fn operands(&self, k: usize) -> &[Value] {
+        &self.operands[self.op_start[k] as usize..self.op_start[k + 1] as usize]
+    }
+
+    /// The results of the instruction at position `k`.
+    #[inline]
+    pub fn results(&self, k: usize) -> &[Value] {
+        &self.results[self.res_start[k] as usize..self.res_start[k + 1] as usize]
+    }
+}

@@ -13,7 +13,8 @@ use crate::decls::{FuncRefs, GlobalId, ModuleDecls, OffHeapSymbol, SigRefs, Tabl
 use crate::slots::value_slot_type;
 use crate::types::{RefType, WasmType};
 use cranelift_codegen::ir::{self, InstructionData, Opcode, StackSlot, Value};
-use cranelift_entity::SecondaryMap;
+use cranelift_entity::packed_option::ReservedValue;
+use cranelift_entity::{EntityRef, SecondaryMap};
 
 /// An off-heap place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,9 +130,15 @@ impl Analysis {
             a.any_ref = a.refs.values().any(Option::is_some);
             // An alias has the facts of its target, so queries need not resolve it.
             if a.any_place || a.any_ref {
-                for v in func.dfg.values() {
-                    if func.dfg.value_is_alias(v) {
-                        let target = func.dfg.resolve_aliases(v);
+                let dfg = &func.dfg;
+                for i in 0..dfg.num_values() {
+                    let v = Value::new(i);
+                    // Detached values are aliases of the reserved value: not real aliases.
+                    let is_alias = dfg
+                        .value_alias_dest_for_serialization(v)
+                        .is_some_and(|original| original != Value::reserved_value());
+                    if is_alias {
+                        let target = dfg.resolve_aliases(v);
                         if let Some(place) = a.places[target] {
                             a.places[v] = Some(place);
                         }

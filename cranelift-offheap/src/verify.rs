@@ -73,6 +73,8 @@ pub fn verify_with(
         decls,
         a: analysis,
         errors: Vec::new(),
+        args: Vec::new(),
+        done: Vec::new(),
     };
     v.declarations();
     // Without place addresses and references, only calls of intrinsics (or of names
@@ -104,6 +106,9 @@ struct Verifier<'a> {
     decls: &'a ModuleDecls,
     a: &'a Analysis,
     errors: Vec<VerifyError>,
+    /// Buffers for `inst`, kept across instructions so that checking one allocates nothing.
+    args: Vec<Value>,
+    done: Vec<bool>,
 }
 
 /// How an instruction uses an operand, for the generic rules.
@@ -274,13 +279,13 @@ impl Verifier<'_> {
         let dfg = &self.func.dfg;
         let data = &dfg.insts[inst];
         let op = data.opcode();
-        let args: Vec<Value> = dfg
-            .inst_args(inst)
-            .iter()
-            .map(|&v| dfg.resolve_aliases(v))
-            .collect();
+        let mut args = std::mem::take(&mut self.args);
+        args.clear();
+        args.extend(dfg.inst_args(inst).iter().map(|&v| dfg.resolve_aliases(v)));
         // Operands whose role was checked specifically.
-        let mut done = vec![false; args.len()];
+        let mut done = std::mem::take(&mut self.done);
+        done.clear();
+        done.resize(args.len(), false);
         match *data {
             InstructionData::StackAddr {
                 stack_slot, offset, ..
@@ -325,7 +330,7 @@ impl Verifier<'_> {
                 flags,
                 ..
             } => {
-                done = vec![true, true];
+                done.fill(true);
                 let (value, addr) = (dfg.resolve_aliases(value), dfg.resolve_aliases(addr));
                 self.store_value(inst, value, addr);
                 if let Some(place) = self.place(addr) {
@@ -408,6 +413,8 @@ impl Verifier<'_> {
                 self.generic(inst, op, v);
             }
         }
+        self.args = args;
+        self.done = done;
     }
 
     /// A load or store through `place`.

@@ -166,9 +166,11 @@ pub fn color(
             .map(|&(_, o)| o)
     };
 
+    let mut local = SecondaryMap::with_default(NONE);
+    local.resize(dfg.num_values());
     let mut c = Colorer {
         coloring: Coloring {
-            local: SecondaryMap::with_default(NONE),
+            local,
             types: Vec::new(),
         },
         pools: Vec::new(),

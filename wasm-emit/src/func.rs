@@ -85,6 +85,8 @@ pub struct FuncLower<'a> {
     last_set: Option<(u32, usize, usize)>,
     /// The function's instructions and operands as flat arrays, aliases resolved.
     pub scan: &'a Scan,
+    /// The wasm function index of each callee resolved so far (`u32::MAX`: not yet).
+    pub callees: SecondaryMap<ir::FuncRef, u32>,
 }
 
 /// Lower `func` against `env`.
@@ -194,10 +196,15 @@ fn attempt<'a>(
         slot_locals: SecondaryMap::with_default(u32::MAX),
         label_local: None,
         placement,
-        emitted: SecondaryMap::new(),
+        emitted: {
+            let mut emitted = SecondaryMap::new();
+            emitted.resize(func.dfg.num_values());
+            emitted
+        },
         misplaced: Vec::new(),
         last_set: None,
         scan,
+        callees: SecondaryMap::with_default(u32::MAX),
     };
     lower.prologue()?;
     let falls_through = cfg::structure::emit(graph, order, &mut lower)?;
@@ -361,9 +368,10 @@ impl<'a> FuncLower<'a> {
         }
     }
 
-    /// Whether `inst` is emitted where its result is used rather than where it stands.
-    fn emitted_at_use(&self, inst: ir::Inst) -> bool {
-        match self.func.dfg.inst_results(inst) {
+    /// Whether the instruction at scan position `k` is emitted where its result is used
+    /// rather than where it stands.
+    fn emitted_at_use(&self, k: usize) -> bool {
+        match self.scan.results(k) {
             [v] => self.placement[*v] != Placement::Local,
             _ => false,
         }
@@ -488,7 +496,9 @@ impl<'a> FuncLower<'a> {
 
     fn block_body(&mut self, block: ir::Block, node: Node) -> Result<()> {
         let func = self.func;
-        for inst in func.layout.block_insts(block) {
+        let scan = self.scan;
+        for k in scan.block_range(scan.ordinal[block] as usize) {
+            let inst = scan.insts[k];
             let data = &func.dfg.insts[inst];
             if data.opcode().is_branch() {
                 // Only plain jumps (and brifs collapsed into jumps) copy in the block itself.
@@ -502,7 +512,7 @@ impl<'a> FuncLower<'a> {
                 }
                 continue;
             }
-            if self.emitted_at_use(inst) {
+            if self.emitted_at_use(k) {
                 continue;
             }
             self.inst(inst)?;

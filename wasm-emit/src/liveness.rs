@@ -5,7 +5,8 @@
 //! `stackify`) is read where the tree's root is emitted. Block arguments are read at the
 //! end of the predecessor. Live-in blocks are found per value by walking up from each use
 //! to the definition; marks stamped with the value replace per-value sets, so each block
-//! a value is live in costs O(1).
+//! a value is live in costs O(1). Reads in the defining block (most reads) only move a
+//! per-value last position; only reads in other blocks are grouped and walked from.
 
 use crate::scan::{Scan, NO_BLOCK};
 use crate::stackify::Placement;
@@ -142,8 +143,10 @@ impl Liveness {
         // The position in its block at which each instruction is emitted: a tree is
         // emitted where its user is, later in the block.
         let mut emit_pos = vec![0u32; scan.insts.len()];
-        // (value, block, position) of every use of a tracked value.
-        let mut sites: Vec<(u32, (Block, u32))> = Vec::with_capacity(scan.insts.len());
+        // The last position a tracked value is read at in its own block (most values are
+        // read only there), and (value, block, position) of every other read.
+        let mut local_last = vec![NO_MARK; dfg.num_values()];
+        let mut sites: Vec<(u32, (Block, u32))> = Vec::new();
         for (b, &block) in scan.blocks.iter().enumerate() {
             let range = scan.block_range(b);
             for k in range.clone().rev() {
@@ -159,7 +162,13 @@ impl Liveness {
             for k in range {
                 let at = emit_pos[k];
                 for &v in scan.operands(k) {
-                    if tracked(v) {
+                    if !tracked(v) {
+                        continue;
+                    }
+                    if scan.def_block[v] == b as u32 {
+                        let last = &mut local_last[v.index()];
+                        *last = if *last == NO_MARK { at } else { at.max(*last) };
+                    } else {
                         sites.push((v.as_u32(), (block, at)));
                     }
                 }
@@ -176,11 +185,13 @@ impl Liveness {
         let mut dying_pairs: Vec<(u32, (u32, Value))> = Vec::new();
         // Values with no use in their block that are not live out of it.
         let mut dead_at_def = SecondaryMap::with_default(true);
+        dead_at_def.resize(dfg.num_values());
         let mut use_blocks: Vec<Block> = Vec::new();
         let mut work: Vec<Block> = Vec::new();
         for index in 0..dfg.num_values() {
             let sites = use_sites.get(index);
-            if sites.is_empty() {
+            let local = local_last[index];
+            if sites.is_empty() && local == NO_MARK {
                 continue;
             }
             let v = Value::new(index);
@@ -199,7 +210,7 @@ impl Liveness {
                 } else {
                     last_pos[bi] = last_pos[bi].max(at);
                 }
-                if Some(b) == def || in_mark[bi] == mark {
+                if in_mark[bi] == mark {
                     continue;
                 }
                 in_mark[bi] = mark;
@@ -222,7 +233,15 @@ impl Liveness {
                 }
             }
             if let Some(d) = def {
-                dead_at_def[v] = last_mark[d.index()] != mark && out_mark[d.index()] != mark;
+                let live_out = out_mark[d.index()] == mark;
+                if local == NO_MARK {
+                    dead_at_def[v] = !live_out;
+                } else {
+                    dead_at_def[v] = false;
+                    if !live_out {
+                        dying_pairs.push((d.as_u32(), (local, v)));
+                    }
+                }
             }
         }
         let live_in = bucket(num_blocks, &live_in_pairs);

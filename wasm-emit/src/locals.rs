@@ -39,6 +39,7 @@ impl Locals {
     /// Locals for `func` with the shared locals of `coloring` declared first.
     pub fn with_coloring(func: &ir::Function, coloring: Option<&Coloring>) -> Locals {
         let mut of_value = SecondaryMap::with_default(NO_LOCAL);
+        of_value.resize(func.dfg.num_values());
         let mut num_params = 0;
         if let Some(entry) = func.layout.entry_block() {
             for (i, &param) in func.dfg.block_params(entry).iter().enumerate() {

@@ -11,7 +11,7 @@
 use crate::stackify::Class;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Value};
 use cranelift_entity::packed_option::ReservedValue;
-use cranelift_entity::SecondaryMap;
+use cranelift_entity::{EntityRef, SecondaryMap};
 
 /// No block (a value defined nowhere, such as an unused alias target).
 pub const NO_BLOCK: u32 = u32::MAX;
@@ -43,8 +43,8 @@ pub struct Scan {
     res_start: Vec<u32>,
     /// The block ordinal each value is defined in (`NO_BLOCK` if none).
     pub def_block: SecondaryMap<Value, u32>,
-    /// Each value with aliases resolved (empty when the function has no aliases).
-    canon: SecondaryMap<Value, Value>,
+    /// Each value (by index) with aliases resolved; empty when the function has none.
+    canon: Vec<Value>,
     has_aliases: bool,
     /// Number of reads of each value (a `brif` whose two edges are the same counts its
     /// condition twice, so that it is never a tree: it is lowered as a jump and the
@@ -61,15 +61,9 @@ impl Scan {
         let dfg = &func.dfg;
         let n_insts = dfg.num_insts();
         let n_values = dfg.num_values();
-        let has_aliases = dfg.values().any(|v| dfg.value_is_alias(v));
-        let mut canon = SecondaryMap::with_default(Value::reserved_value());
-        if has_aliases {
-            canon.resize(n_values);
-            for v in dfg.values() {
-                canon[v] = dfg.resolve_aliases(v);
-            }
-        }
-        let resolve = |v: Value| if has_aliases { canon[v] } else { v };
+        let canon = alias_targets(func);
+        let has_aliases = !canon.is_empty();
+        let resolve = |v: Value| if has_aliases { canon[v.index()] } else { v };
         let mut s = Scan {
             blocks: Vec::with_capacity(dfg.num_blocks()),
             ordinal: SecondaryMap::with_default(NO_BLOCK),
@@ -84,11 +78,13 @@ impl Scan {
             results: Vec::with_capacity(n_insts),
             res_start: Vec::with_capacity(n_insts + 1),
             def_block: SecondaryMap::with_default(NO_BLOCK),
-            canon: SecondaryMap::with_default(Value::reserved_value()),
+            canon: Vec::new(),
             has_aliases,
             count: SecondaryMap::with_capacity(n_values),
             user: SecondaryMap::with_capacity(n_values),
         };
+        s.index.resize(n_insts);
+        s.ordinal.resize(dfg.num_blocks());
         s.def_block.resize(n_values);
         s.count.resize(n_values);
         s.user.resize(n_values);
@@ -157,7 +153,7 @@ impl Scan {
     #[inline]
     pub fn resolve(&self, value: Value) -> Value {
         if self.has_aliases {
-            self.canon[value]
+            self.canon[value.index()]
         } else {
             value
         }
@@ -193,4 +189,38 @@ impl Scan {
     pub fn results(&self, k: usize) -> &[Value] {
         &self.results[self.res_start[k] as usize..self.res_start[k + 1] as usize]
     }
+}
+
+/// Every value of `func` (by index) with aliases resolved, or nothing if no value is an
+/// alias. One look at each value: chains are followed in this table, not in the DFG.
+fn alias_targets(func: &ir::Function) -> Vec<Value> {
+    let dfg = &func.dfg;
+    let n = dfg.num_values();
+    let mut target: Vec<Value> = Vec::with_capacity(n);
+    let mut any = false;
+    for i in 0..n {
+        let v = Value::new(i);
+        // A detached value is an alias of the reserved value: it stands for itself.
+        match dfg.value_alias_dest_for_serialization(v) {
+            Some(original) if original != Value::reserved_value() && original.index() < n => {
+                any = true;
+                target.push(original);
+            }
+            _ => target.push(v),
+        }
+    }
+    if !any {
+        return Vec::new();
+    }
+    for i in 0..n {
+        // Follow the chain (at most `n` steps: a cycle, invalid CLIF, stops there).
+        let mut end = target[i];
+        let mut steps = 0;
+        while target[end.index()] != end && steps < n {
+            end = target[end.index()];
+            steps += 1;
+        }
+        target[i] = end;
+    }
+    target
 }

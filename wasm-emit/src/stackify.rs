@@ -55,7 +55,21 @@ pub enum Class {
 }
 
 /// The class of an instruction with opcode `op`.
+#[inline]
 pub fn class(op: Opcode) -> Class {
+    // Cranelift's opcode predicates are calls into another crate: ask them once per
+    // opcode, not once per instruction.
+    static TABLE: std::sync::OnceLock<[Class; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [Class::Effect; 256];
+        for &op in Opcode::all() {
+            table[op as u8 as usize] = classify(op);
+        }
+        table
+    })[op as u8 as usize]
+}
+
+fn classify(op: Opcode) -> Class {
     if op.is_call()
         || op.can_store()
         || op.other_side_effects()
@@ -117,12 +131,12 @@ pub fn placements(
     for &v in keep_local {
         keep[v] = true;
     }
-    let mut placement: SecondaryMap<Value, Placement> =
-        SecondaryMap::with_capacity(dfg.num_values());
+    let mut placement: SecondaryMap<Value, Placement> = SecondaryMap::new();
+    placement.resize(dfg.num_values());
     // The class of an instruction together with the trees it pushes: moving it moves
     // them too.
-    let mut tree_class: SecondaryMap<Value, Option<Class>> =
-        SecondaryMap::with_capacity(dfg.num_values());
+    let mut tree_class: SecondaryMap<Value, Option<Class>> = SecondaryMap::new();
+    tree_class.resize(dfg.num_values());
     let (mut effects, mut impure) = (Vec::new(), Vec::new());
     for b in 0..scan.blocks.len() {
         let range = scan.block_range(b);

@@ -156,15 +156,16 @@ pub fn check_function(
             if let Some(feature) = opcode_feature(data.opcode()).filter(|_| !lowered_symbol) {
                 return Err(unsupported(func, Some(inst), feature, "is"));
             }
-            // Operands are results or block parameters checked where they are defined.
-            let ctrl = dfg.ctrl_typevar(inst);
-            let types = dfg
-                .inst_results(inst)
-                .iter()
-                .map(|&v| dfg.value_type(v))
-                .chain(std::iter::once(ctrl));
-            for ty in types {
-                if let Some(feature) = type_feature(ty) {
+            // Operands are results or block parameters checked where they are defined, so
+            // the controlling type needs a check only where it is neither (no results).
+            let results = dfg.inst_results(inst);
+            for &v in results {
+                if let Some(feature) = type_feature(dfg.value_type(v)) {
+                    return Err(unsupported(func, Some(inst), feature, "is"));
+                }
+            }
+            if results.is_empty() {
+                if let Some(feature) = type_feature(dfg.ctrl_typevar(inst)) {
                     return Err(unsupported(func, Some(inst), feature, "is"));
                 }
             }

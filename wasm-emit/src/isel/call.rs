@@ -207,10 +207,18 @@ impl FuncLower<'_> {
 
     /// The wasm function index a `FuncRef` of this function resolves to.
     pub fn callee_index(&mut self, inst: ir::Inst, func_ref: ir::FuncRef) -> Result<u32> {
+        // Resolving prints the callee's name: do it once per `FuncRef`.
+        if let Some(&index) = self.callees.get(func_ref) {
+            if index != u32::MAX {
+                return Ok(index);
+            }
+        }
         let pointer = self.env.target.pointer_type();
         let callee = resolve_callee(self.func, func_ref, pointer, |key| self.env.lookup(key))
             .map_err(|message| self.callee_error(inst, message))?;
-        Ok(self.env.callee(callee))
+        let index = self.env.callee(callee);
+        self.callees[func_ref] = index;
+        Ok(index)
     }
 
     fn callee_error(&self, inst: ir::Inst, (feature, message): (Option<Feature>, String)) -> Error {

@@ -40,13 +40,15 @@ impl FuncLower<'_> {
     }
 
     /// Argument `i` of `inst`, alias-resolved.
+    #[inline]
     pub fn arg(&self, inst: ir::Inst, i: usize) -> ir::Value {
-        self.resolve(self.func.dfg.inst_args(inst)[i])
+        self.scan.args(self.scan.index[inst] as usize)[i]
     }
 
     /// Result `i` of `inst`.
+    #[inline]
     pub fn result(&self, inst: ir::Inst, i: usize) -> ir::Value {
-        self.func.dfg.inst_results(inst)[i]
+        self.scan.results(self.scan.index[inst] as usize)[i]
     }
 }
 

@@ -24,6 +24,13 @@ fn main() {
             .unwrap_or_else(|| panic!("no corpus module {name}: run corpus/fetch.sh"))
     });
     let fast = std::env::args().nth(3).is_some_and(|a| a == "fast");
+    let blocks: usize = w.functions.iter().map(|f| f.layout.blocks().count()).sum();
+    eprintln!(
+        "{name}: {} functions, {} blocks, {} instructions",
+        w.functions.len(),
+        blocks,
+        w.instructions()
+    );
     let start = std::time::Instant::now();
     for _ in 0..times {
         std::hint::black_box(benches::lower(&w, fast));

@@ -77,6 +77,8 @@ pub struct Analysis {
     pub refs: SecondaryMap<Value, Option<RefType>>,
     /// The function's signature side table (empty if none was declared).
     pub func_refs: FuncRefs,
+    /// Each value (by index) with aliases resolved; empty when the function has none.
+    canon: Vec<Value>,
     /// No value is a place address or a reference (the common case, found without
     /// looking at the instructions).
     trivial: bool,
@@ -115,6 +117,7 @@ impl Analysis {
             places: SecondaryMap::new(),
             refs: SecondaryMap::new(),
             func_refs,
+            canon: alias_targets(func),
             trivial,
             // Inference reads places and references as it finds them.
             any_place: !trivial,
@@ -130,15 +133,10 @@ impl Analysis {
             a.any_ref = a.refs.values().any(Option::is_some);
             // An alias has the facts of its target, so queries need not resolve it.
             if a.any_place || a.any_ref {
-                let dfg = &func.dfg;
-                for i in 0..dfg.num_values() {
-                    let v = Value::new(i);
-                    // Detached values are aliases of the reserved value: not real aliases.
-                    let is_alias = dfg
-                        .value_alias_dest_for_serialization(v)
-                        .is_some_and(|original| original != Value::reserved_value());
-                    if is_alias {
-                        let target = dfg.resolve_aliases(v);
+                for i in 0..a.canon.len() {
+                    let target = a.canon[i];
+                    if target.index() != i {
+                        let v = Value::new(i);
                         if let Some(place) = a.places[target] {
                             a.places[v] = Some(place);
                         }
@@ -155,6 +153,30 @@ impl Analysis {
     /// Whether no value of the function is a place address or a reference.
     pub fn is_trivial(&self) -> bool {
         self.trivial
+    }
+
+    /// `value` with aliases resolved (from a table: no walk through the DFG).
+    #[inline]
+    pub fn resolve(&self, value: Value) -> Value {
+        match self.canon.get(value.index()) {
+            Some(&target) => target,
+            None => value,
+        }
+    }
+
+    /// Whether some value of the function is an alias.
+    pub fn has_aliases(&self) -> bool {
+        !self.canon.is_empty()
+    }
+
+    /// Whether some value of the function is a place address.
+    pub fn has_places(&self) -> bool {
+        self.any_place
+    }
+
+    /// Whether some value of the function is a reference.
+    pub fn has_refs(&self) -> bool {
+        self.any_ref
     }
 
     /// The reference types of signature `sig` of this function.
@@ -183,13 +205,13 @@ impl Analysis {
     }
 
     /// [`Analysis::place`] while the facts are being found (aliases not yet filled in).
-    fn place_resolved(&self, func: &ir::Function, value: Value) -> Option<Place> {
-        self.places[func.dfg.resolve_aliases(value)]
+    fn place_resolved(&self, value: Value) -> Option<Place> {
+        self.places[self.resolve(value)]
     }
 
     /// [`Analysis::ref_type`] while the facts are being found.
-    fn ref_resolved(&self, func: &ir::Function, value: Value) -> Option<RefType> {
-        self.refs[func.dfg.resolve_aliases(value)]
+    fn ref_resolved(&self, value: Value) -> Option<RefType> {
+        self.refs[self.resolve(value)]
     }
 
     /// Find the place addresses; whether any place holds references.
@@ -247,7 +269,7 @@ impl Analysis {
                         arg,
                         ..
                     } => {
-                        let place = self.place_resolved(func, arg);
+                        let place = self.place_resolved(arg);
                         self.refs[results[0]] = place
                             .and_then(Place::value_type)
                             .and_then(WasmType::ref_type);
@@ -266,8 +288,8 @@ impl Analysis {
                     if matches!(data.opcode(), Opcode::Select | Opcode::SelectSpectreGuard) {
                         let args = dfg.inst_args(inst);
                         let (x, y) = (
-                            self.ref_resolved(func, args[1]),
-                            self.ref_resolved(func, args[2]),
+                            self.ref_resolved(args[1]),
+                            self.ref_resolved(args[2]),
                         );
                         let r = dfg.first_result(inst);
                         if self.refs[r].is_none() && x.is_some() && x == y {
@@ -280,7 +302,7 @@ impl Analysis {
                         for (arg, &param) in call.args(&dfg.value_lists).zip(params) {
                             let Some(arg) = arg.as_value() else { continue };
                             if self.refs[param].is_none() {
-                                if let Some(r) = self.ref_resolved(func, arg) {
+                                if let Some(r) = self.ref_resolved(arg) {
                                     self.refs[param] = Some(r);
                                     changed = true;
                                 }
@@ -310,4 +332,39 @@ pub fn place_of_symbol(
             .get(id)
             .map(|t| Place::Table { id, elem: t.elem }),
     }
+}
+
+/// Every value of `func` (by index) with aliases resolved, or nothing if no value is an
+/// alias. One look at each value: chains are followed in this table, not in the DFG.
+pub fn alias_targets(func: &ir::Function) -> Vec<Value> {
+    let dfg = &func.dfg;
+    let n = dfg.num_values();
+    // Aliases are rare: find them first, and build the table only if there are any.
+    let mut aliases: Vec<(u32, Value)> = Vec::new();
+    for i in 0..n {
+        // A detached value is an alias of the reserved value: it stands for itself.
+        if let Some(original) = dfg.value_alias_dest_for_serialization(Value::new(i)) {
+            if original != Value::reserved_value() && original.index() < n {
+                aliases.push((i as u32, original));
+            }
+        }
+    }
+    if aliases.is_empty() {
+        return Vec::new();
+    }
+    let mut target: Vec<Value> = (0..n).map(Value::new).collect();
+    for &(i, original) in &aliases {
+        target[i as usize] = original;
+    }
+    for &(i, _) in &aliases {
+        // Follow the chain (at most `n` steps: a cycle, invalid CLIF, stops there).
+        let mut end = target[i as usize];
+        let mut steps = 0;
+        while target[end.index()] != end && steps < n {
+            end = target[end.index()];
+            steps += 1;
+        }
+        target[i as usize] = end;
+    }
+    target
 }

@@ -15,6 +15,7 @@ use crate::rules::Rule;
 use crate::slots::{slot_kind, SlotKind};
 use crate::types::RefType;
 use cranelift_codegen::ir::{self, GlobalValueData, InstructionData, Opcode, Value};
+use cranelift_entity::EntityRef;
 use std::fmt;
 
 /// One violation.
@@ -75,15 +76,17 @@ pub fn verify_with(
         errors: Vec::new(),
         args: Vec::new(),
         done: Vec::new(),
+        plain_callee: func
+            .dfg
+            .ext_funcs
+            .keys()
+            .map(|f| callee_kind(func, f) == CalleeKind::Plain)
+            .collect(),
     };
     v.declarations();
     // Without place addresses and references, only calls of intrinsics (or of names
     // that look like one) have rules to keep.
-    let intrinsic_calls = func
-        .dfg
-        .ext_funcs
-        .keys()
-        .any(|f| callee_kind(func, f) != CalleeKind::Plain);
+    let intrinsic_calls = v.plain_callee.iter().any(|&plain| !plain);
     if !analysis.is_trivial() || intrinsic_calls {
         for block in func.layout.blocks() {
             for inst in func.layout.block_insts(block) {
@@ -109,6 +112,8 @@ struct Verifier<'a> {
     /// Buffers for `inst`, kept across instructions so that checking one allocates nothing.
     args: Vec<Value>,
     done: Vec<bool>,
+    /// Whether each callee (by `FuncRef` index) is a plain function, not an intrinsic.
+    plain_callee: Vec<bool>,
 }
 
 /// How an instruction uses an operand, for the generic rules.
@@ -145,31 +150,70 @@ fn category(op: Opcode) -> Category {
 }
 
 impl Verifier<'_> {
-    /// Whether no rule concerns `inst`: it is no call, branch, return, select or taking
-    /// of a slot's or symbol's address, and none of its operands is a place address or a
-    /// reference.
+    /// Whether no rule concerns `inst`: it takes no slot's or symbol's address and is no
+    /// select, none of its operands is a place address or a reference, and it is no call,
+    /// branch or return that a reference could pass through (where the function has
+    /// references) or that an intrinsic or a reference-typed signature governs (where it
+    /// has none).
     fn unconcerned(&self, inst: ir::Inst) -> bool {
         let dfg = &self.func.dfg;
-        let op = dfg.insts[inst].opcode();
-        if op.is_call()
-            || op.is_branch()
-            || op.is_return()
-            || matches!(
-                op,
-                Opcode::Select
-                    | Opcode::SelectSpectreGuard
-                    | Opcode::StackAddr
-                    | Opcode::SymbolValue
-                    | Opcode::TlsValue
-            )
-        {
+        let data = &dfg.insts[inst];
+        let op = data.opcode();
+        if matches!(
+            op,
+            Opcode::Select
+                | Opcode::SelectSpectreGuard
+                | Opcode::StackAddr
+                | Opcode::SymbolValue
+                | Opcode::TlsValue
+        ) {
             return false;
         }
-        self.a.is_trivial()
-            || dfg
-                .inst_args(inst)
-                .iter()
-                .all(|&arg| self.a.places[arg].is_none() && self.a.refs[arg].is_none())
+        let places = self.a.has_places();
+        if self.a.has_refs() {
+            return !(op.is_call() || op.is_branch() || op.is_return())
+                && dfg
+                    .inst_args(inst)
+                    .iter()
+                    .all(|&arg| self.a.places[arg].is_none() && self.a.refs[arg].is_none());
+        }
+        // No value is a reference: what remains are places, intrinsics, and signatures
+        // that declare references (a plain value passed or returned as one).
+        let sig = match *data {
+            InstructionData::Call { func_ref, .. } => {
+                if !self.plain_callee[func_ref.index()] {
+                    return false;
+                }
+                Some(dfg.ext_funcs[func_ref].signature)
+            }
+            InstructionData::CallIndirect { sig_ref, .. } => Some(sig_ref),
+            _ => None,
+        };
+        if sig.is_some_and(|sig| !self.a.sig_refs(sig).is_plain()) {
+            return false;
+        }
+        let returns = op.is_return() || matches!(op, Opcode::ReturnCall | Opcode::ReturnCallIndirect);
+        if returns && !self.a.func_refs.signature.is_plain() {
+            return false;
+        }
+        if !places {
+            return true;
+        }
+        let is_place = |v: Value| self.a.places[v].is_some();
+        if dfg.inst_args(inst).iter().any(|&v| is_place(v)) {
+            return false;
+        }
+        if op.is_branch() {
+            for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
+                if call
+                    .args(&dfg.value_lists)
+                    .any(|a| a.as_value().is_some_and(is_place))
+                {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     fn error(&mut self, inst: Option<ir::Inst>, rule: Rule, message: String) {
@@ -281,7 +325,7 @@ impl Verifier<'_> {
         let op = data.opcode();
         let mut args = std::mem::take(&mut self.args);
         args.clear();
-        args.extend(dfg.inst_args(inst).iter().map(|&v| dfg.resolve_aliases(v)));
+        args.extend(dfg.inst_args(inst).iter().map(|&v| self.a.resolve(v)));
         // Operands whose role was checked specifically.
         let mut done = std::mem::take(&mut self.done);
         done.clear();
@@ -331,7 +375,7 @@ impl Verifier<'_> {
                 ..
             } => {
                 done.fill(true);
-                let (value, addr) = (dfg.resolve_aliases(value), dfg.resolve_aliases(addr));
+                let (value, addr) = (self.a.resolve(value), self.a.resolve(addr));
                 self.store_value(inst, value, addr);
                 if let Some(place) = self.place(addr) {
                     self.big_endian(inst, flags, place);
@@ -707,7 +751,7 @@ impl Verifier<'_> {
             let block = call.block(&dfg.value_lists);
             for (arg, &param) in call.args(&dfg.value_lists).zip(dfg.block_params(block)) {
                 let Some(arg) = arg.as_value() else { continue };
-                let arg = dfg.resolve_aliases(arg);
+                let arg = self.a.resolve(arg);
                 if self.place(arg).is_some() {
                     self.error(
                         Some(inst),

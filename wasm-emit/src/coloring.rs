@@ -13,6 +13,7 @@
 //! only where they were set, and each pool keeps a cursor below which every local is busy,
 //! so the walk costs O(1) per definition and per live-in value.
 
+use crate::cfg::{Graph, Order};
 use crate::liveness::{BlockGraph, Liveness};
 use crate::scan::Scan;
 use crate::stackify::Placement;
@@ -114,12 +115,15 @@ impl Colorer {
     }
 }
 
-/// Color the values of `func` (scanned as `scan`) that `placement` keeps in locals
+/// Color the values of `func` (scanned as `scan`, with lowering graph `lowering` and its
+/// order facts `order`) that `placement` keeps in locals
 /// (entry-block parameters keep the wasm parameters). `val_type` gives each value's wasm
 /// type.
 pub fn color(
     func: &ir::Function,
     scan: &Scan,
+    lowering: &Graph,
+    order: &Order,
     placement: &SecondaryMap<Value, Placement>,
     val_type: &dyn Fn(Value) -> ValType,
 ) -> Coloring {
@@ -132,7 +136,7 @@ pub fn color(
         }
     }
     let colored = |v: Value| -> bool { placement[v] == Placement::Local && !entry_param[v] };
-    let graph = BlockGraph::new(func, scan);
+    let graph = BlockGraph::from_lowering(lowering, order, dfg.num_blocks());
     let liveness = Liveness::compute(func, scan, &graph, placement, &colored);
 
     // Block arguments and their parameters prefer one local: the copy then vanishes.

@@ -36,6 +36,30 @@ pub enum LocalName {
     Slot(ir::StackSlot),
 }
 
+impl LocalName {
+    /// Append the name as CLIF prints it (`v12`, `ss0`) to `out`, without the formatting
+    /// machinery: a module has a name for almost every local.
+    pub fn write_to(self, out: &mut String) {
+        let (prefix, number) = match self {
+            LocalName::Value(v) => ("v", v.as_u32()),
+            LocalName::Slot(s) => ("ss", s.as_u32()),
+        };
+        out.push_str(prefix);
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut n = number;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend(digits[at..].iter().map(|&d| d as char));
+    }
+}
+
 impl std::fmt::Display for LocalName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -84,7 +108,7 @@ pub struct FuncLower<'a> {
     /// The last `local.set`: (local, start, end) in `code`, for the `local.tee` peephole.
     last_set: Option<(u32, usize, usize)>,
     /// The function's instructions and operands as flat arrays, aliases resolved.
-    pub scan: &'a Scan,
+    pub scan: &'a Scan<'a>,
     /// The wasm function index of each callee resolved so far (`u32::MAX`: not yet).
     pub callees: SecondaryMap<ir::FuncRef, u32>,
 }
@@ -126,7 +150,7 @@ pub fn lower_function_with(
     // instruction's lowering does not fit that discipline goes back to a local, and the
     // function is lowered again (rare: a few instructions read an operand twice).
     let mut keep_local: Vec<Value> = Vec::new();
-    let scan = Scan::compute(func);
+    let scan = Scan::compute(func, analysis);
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;
@@ -177,14 +201,14 @@ fn attempt<'a>(
     graph: &'a Graph,
     order: &Order,
     analysis: &'a Analysis,
-    scan: &'a Scan,
+    scan: &'a Scan<'a>,
     placement: SecondaryMap<Value, Placement>,
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
         None => val_type(func.dfg.value_type(v)),
     };
-    let coloring = crate::coloring::color(func, scan, &placement, &val_type_of);
+    let coloring = crate::coloring::color(func, scan, graph, order, &placement, &val_type_of);
     let mut lower = FuncLower {
         func,
         env,
@@ -612,5 +636,26 @@ impl NodeEmitter for FuncLower<'_> {
                     a == param || self.same_local(a, param)
                 })
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LocalName;
+    use cranelift_codegen::ir::{StackSlot, Value};
+    use cranelift_entity::EntityRef;
+
+    #[test]
+    fn local_names_print_as_clif_does() {
+        for n in [0, 7, 10, 99, 1234, 4_000_000_000] {
+            for name in [
+                LocalName::Value(Value::from_u32(n)),
+                LocalName::Slot(StackSlot::new(n as usize)),
+            ] {
+                let mut text = String::new();
+                name.write_to(&mut text);
+                assert_eq!(text, name.to_string());
+            }
+        }
     }
 }

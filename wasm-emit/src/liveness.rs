@@ -8,6 +8,7 @@
 //! a value is live in costs O(1). Reads in the defining block (most reads) only move a
 //! per-value last position; only reads in other blocks are grouped and walked from.
 
+use crate::cfg::{Edge, Graph, NodeKind, Order};
 use crate::scan::{Scan, NO_BLOCK};
 use crate::stackify::Placement;
 use cranelift_codegen::ir::{self, Block, Value};
@@ -21,57 +22,29 @@ pub struct BlockGraph {
     pub rpo: Vec<Block>,
 }
 
-/// Every block `block`'s terminator may branch to (with repeats).
-fn successors(func: &ir::Function, block: Block, out: &mut Vec<Block>) {
-    let dfg = &func.dfg;
-    if let Some(inst) = func.layout.last_inst(block) {
-        for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
-            out.push(call.block(&dfg.value_lists));
-        }
-    }
-}
-
 impl BlockGraph {
-    /// The graph of `func` (scanned as `scan`).
-    pub fn new(func: &ir::Function, scan: &Scan) -> BlockGraph {
-        let n = func.dfg.num_blocks();
-        let mut edges: Vec<(u32, Block)> = Vec::with_capacity(2 * scan.blocks.len());
-        let mut succ = Vec::new();
-        for &block in &scan.blocks {
-            succ.clear();
-            successors(func, block, &mut succ);
-            edges.extend(succ.iter().map(|&s| (s.as_u32(), block)));
-        }
-        let preds = bucket(n, &edges);
-        // Iterative depth-first search for the postorder.
-        let mut rpo = Vec::with_capacity(scan.blocks.len());
-        if let Some(&entry) = scan.blocks.first() {
-            let mut seen = vec![false; n];
-            let mut stack: Vec<(Block, usize)> = vec![(entry, 0)];
-            seen[entry.index()] = true;
-            let mut succs: Vec<Vec<Block>> = Vec::new();
-            succs.push(Vec::new());
-            successors(func, entry, &mut succs[0]);
-            while let Some(&(block, next)) = stack.last() {
-                let depth = stack.len() - 1;
-                if let Some(&s) = succs[depth].get(next) {
-                    stack[depth].1 += 1;
-                    if !seen[s.index()] {
-                        seen[s.index()] = true;
-                        stack.push((s, 0));
-                        if succs.len() <= depth + 1 {
-                            succs.push(Vec::new());
-                        }
-                        succs[depth + 1].clear();
-                        successors(func, s, &mut succs[depth + 1]);
-                    }
-                } else {
-                    rpo.push(block);
-                    stack.pop();
-                }
+    /// The CLIF graph within the lowering graph `graph` (of a function with `num_blocks`
+    /// blocks in its block space) and its order facts `order`: edge-copy and dispatch
+    /// nodes are looked through to the blocks they lead to.
+    pub fn from_lowering(graph: &Graph, order: &Order, num_blocks: usize) -> BlockGraph {
+        let mut edges: Vec<(u32, Block)> = Vec::with_capacity(graph.edges.len());
+        for (node, data) in graph.nodes.iter() {
+            let NodeKind::Block(block) = data.kind else {
+                continue;
+            };
+            for &edge in graph.succs(node) {
+                push_targets(graph, edge, block, &mut edges);
             }
-            rpo.reverse();
         }
+        let preds = bucket(num_blocks, &edges);
+        let rpo = order
+            .rpo
+            .iter()
+            .filter_map(|&n| match graph.nodes[n].kind {
+                NodeKind::Block(b) => Some(b),
+                _ => None,
+            })
+            .collect();
         BlockGraph { preds, rpo }
     }
 
@@ -85,6 +58,41 @@ impl BlockGraph {
 struct Buckets<T> {
     start: Vec<u32>,
     items: Vec<T>,
+}
+
+/// Record `(target, from)` for the CLIF block(s) that lowering-graph edge `edge` of block
+/// `from` leads to.
+fn push_targets(graph: &Graph, mut edge: Edge, from: Block, out: &mut Vec<(u32, Block)>) {
+    // Edge copies have one successor; a dispatcher goes to the entry its label names.
+    // Each step goes to another node: bound the walk by the node count all the same.
+    for _ in 0..=graph.nodes.len() {
+        let data = &graph.nodes[edge.target];
+        match data.kind {
+            NodeKind::Block(target) => {
+                out.push((target.as_u32(), from));
+                return;
+            }
+            NodeKind::EdgeCopy { .. } => match graph.succs(edge.target).first() {
+                Some(&next) => edge = next,
+                None => return,
+            },
+            NodeKind::Dispatch => {
+                let succs = graph.succs(edge.target);
+                match edge.label.and_then(|l| succs.get(l as usize)) {
+                    Some(&next) => edge = next,
+                    None => {
+                        // Unlabelled (never built so): every entry, conservatively.
+                        for &next in succs {
+                            if let NodeKind::Block(t) = graph.nodes[next.target].kind {
+                                out.push((t.as_u32(), from));
+                            }
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl<T> Buckets<T> {
@@ -127,6 +135,10 @@ pub struct Liveness {
 }
 
 const NO_MARK: u32 = u32::MAX;
+/// `local_last` of a value not read at all.
+const UNSEEN: u32 = u32::MAX;
+/// `local_last` of a value read only outside its own block.
+const NO_LOCAL_READ: u32 = u32::MAX - 1;
 
 impl Liveness {
     /// Liveness of the values for which `tracked` holds, with `placement` deciding where
@@ -144,8 +156,10 @@ impl Liveness {
         // emitted where its user is, later in the block.
         let mut emit_pos = vec![0u32; scan.insts.len()];
         // The last position a tracked value is read at in its own block (most values are
-        // read only there), and (value, block, position) of every other read.
-        let mut local_last = vec![NO_MARK; dfg.num_values()];
+        // read only there), and (value, block, position) of every other read. `used`
+        // lists the tracked values read at all, so that no loop runs over every value.
+        let mut local_last = vec![UNSEEN; dfg.num_values()];
+        let mut used: Vec<Value> = Vec::with_capacity(scan.insts.len());
         let mut sites: Vec<(u32, (Block, u32))> = Vec::new();
         for (b, &block) in scan.blocks.iter().enumerate() {
             let range = scan.block_range(b);
@@ -165,43 +179,49 @@ impl Liveness {
                     if !tracked(v) {
                         continue;
                     }
+                    let last = &mut local_last[v.index()];
+                    if *last == UNSEEN {
+                        used.push(v);
+                        *last = NO_LOCAL_READ;
+                    }
                     if scan.def_block[v] == b as u32 {
-                        let last = &mut local_last[v.index()];
-                        *last = if *last == NO_MARK { at } else { at.max(*last) };
+                        *last = if *last == NO_LOCAL_READ { at } else { at.max(*last) };
                     } else {
                         sites.push((v.as_u32(), (block, at)));
                     }
                 }
             }
         }
-        let use_sites = bucket(dfg.num_values(), &sites);
-        drop(sites);
+        // Grouped by value; the order within a group does not matter.
+        sites.sort_unstable_by_key(|&(v, _)| v);
 
         let mut in_mark = vec![NO_MARK; num_blocks];
         let mut out_mark = vec![NO_MARK; num_blocks];
         let mut last_mark = vec![NO_MARK; num_blocks];
         let mut last_pos = vec![0u32; num_blocks];
-        let mut live_in_pairs: Vec<(u32, Value)> = Vec::new();
-        let mut dying_pairs: Vec<(u32, (u32, Value))> = Vec::new();
+        let mut live_in_pairs: Vec<(u32, Value)> = Vec::with_capacity(scan.insts.len());
+        let mut dying_pairs: Vec<(u32, (u32, Value))> = Vec::with_capacity(used.len());
         // Values with no use in their block that are not live out of it.
         let mut dead_at_def = SecondaryMap::with_default(true);
         dead_at_def.resize(dfg.num_values());
         let mut use_blocks: Vec<Block> = Vec::new();
         let mut work: Vec<Block> = Vec::new();
-        for index in 0..dfg.num_values() {
-            let sites = use_sites.get(index);
-            let local = local_last[index];
-            if sites.is_empty() && local == NO_MARK {
-                continue;
-            }
-            let v = Value::new(index);
+        // Values read outside their own block (handled by the walk below).
+        let mut crossing = vec![false; dfg.num_values()];
+        for group in sites.chunk_by(|a, b| a.0 == b.0) {
+            let v = Value::from_u32(group[0].0);
+            crossing[v.index()] = true;
+            let local = match local_last[v.index()] {
+                NO_LOCAL_READ => None,
+                at => Some(at),
+            };
             let mark = v.as_u32();
             let def = match scan.def_block[v] {
                 NO_BLOCK => None,
                 ord => Some(scan.blocks[ord as usize]),
             };
             use_blocks.clear();
-            for &(b, at) in sites {
+            for &(_, (b, at)) in group {
                 let bi = b.index();
                 if last_mark[bi] != mark {
                     last_mark[bi] = mark;
@@ -234,14 +254,25 @@ impl Liveness {
             }
             if let Some(d) = def {
                 let live_out = out_mark[d.index()] == mark;
-                if local == NO_MARK {
-                    dead_at_def[v] = !live_out;
-                } else {
-                    dead_at_def[v] = false;
-                    if !live_out {
-                        dying_pairs.push((d.as_u32(), (local, v)));
+                match local {
+                    None => dead_at_def[v] = !live_out,
+                    Some(at) => {
+                        dead_at_def[v] = false;
+                        if !live_out {
+                            dying_pairs.push((d.as_u32(), (at, v)));
+                        }
                     }
                 }
+            }
+        }
+        // Values read only in their own block die at their last read there.
+        for &v in &used {
+            if crossing[v.index()] {
+                continue;
+            }
+            dead_at_def[v] = false;
+            if let Some(d) = scan.blocks.get(scan.def_block[v] as usize) {
+                dying_pairs.push((d.as_u32(), (local_last[v.index()], v)));
             }
         }
         let live_in = bucket(num_blocks, &live_in_pairs);

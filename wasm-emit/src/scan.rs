@@ -10,14 +10,14 @@
 
 use crate::stackify::Class;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Value};
-use cranelift_entity::packed_option::ReservedValue;
-use cranelift_entity::{EntityRef, SecondaryMap};
+use cranelift_entity::SecondaryMap;
+use cranelift_offheap::analysis::Analysis;
 
 /// No block (a value defined nowhere, such as an unused alias target).
 pub const NO_BLOCK: u32 = u32::MAX;
 
 /// The flat facts of one function.
-pub struct Scan {
+pub struct Scan<'a> {
     /// Blocks in layout order.
     pub blocks: Vec<Block>,
     /// The ordinal (position in `blocks`) of each block in the layout.
@@ -43,9 +43,10 @@ pub struct Scan {
     res_start: Vec<u32>,
     /// The block ordinal each value is defined in (`NO_BLOCK` if none).
     pub def_block: SecondaryMap<Value, u32>,
-    /// Each value (by index) with aliases resolved; empty when the function has none.
-    canon: Vec<Value>,
+    /// Whether some value is an alias.
     has_aliases: bool,
+    /// The function's off-heap analysis, which resolves aliases.
+    analysis: &'a Analysis,
     /// Number of reads of each value (a `brif` whose two edges are the same counts its
     /// condition twice, so that it is never a tree: it is lowered as a jump and the
     /// condition is never pushed).
@@ -55,15 +56,15 @@ pub struct Scan {
     pub user: SecondaryMap<Value, Option<(Inst, bool)>>,
 }
 
-impl Scan {
-    /// Walk `func` once.
-    pub fn compute(func: &ir::Function) -> Scan {
+impl<'a> Scan<'a> {
+    /// Walk `func` (whose off-heap analysis is `analysis`, which also knows its aliases)
+    /// once.
+    pub fn compute(func: &ir::Function, analysis: &'a Analysis) -> Scan<'a> {
         let dfg = &func.dfg;
         let n_insts = dfg.num_insts();
         let n_values = dfg.num_values();
-        let canon = alias_targets(func);
-        let has_aliases = !canon.is_empty();
-        let resolve = |v: Value| if has_aliases { canon[v.index()] } else { v };
+        let has_aliases = analysis.has_aliases();
+        let resolve = |v: Value| analysis.resolve(v);
         let mut s = Scan {
             blocks: Vec::with_capacity(dfg.num_blocks()),
             ordinal: SecondaryMap::with_default(NO_BLOCK),
@@ -78,8 +79,8 @@ impl Scan {
             results: Vec::with_capacity(n_insts),
             res_start: Vec::with_capacity(n_insts + 1),
             def_block: SecondaryMap::with_default(NO_BLOCK),
-            canon: Vec::new(),
             has_aliases,
+            analysis,
             count: SecondaryMap::with_capacity(n_values),
             user: SecondaryMap::with_capacity(n_values),
         };
@@ -145,7 +146,6 @@ impl Scan {
         s.block_start.push(s.insts.len() as u32);
         s.op_start.push(s.operands.len() as u32);
         s.res_start.push(s.results.len() as u32);
-        s.canon = canon;
         s
     }
 
@@ -153,7 +153,7 @@ impl Scan {
     #[inline]
     pub fn resolve(&self, value: Value) -> Value {
         if self.has_aliases {
-            self.canon[value.index()]
+            self.analysis.resolve(value)
         } else {
             value
         }
@@ -191,36 +191,3 @@ impl Scan {
     }
 }
 
-/// Every value of `func` (by index) with aliases resolved, or nothing if no value is an
-/// alias. One look at each value: chains are followed in this table, not in the DFG.
-fn alias_targets(func: &ir::Function) -> Vec<Value> {
-    let dfg = &func.dfg;
-    let n = dfg.num_values();
-    let mut target: Vec<Value> = Vec::with_capacity(n);
-    let mut any = false;
-    for i in 0..n {
-        let v = Value::new(i);
-        // A detached value is an alias of the reserved value: it stands for itself.
-        match dfg.value_alias_dest_for_serialization(v) {
-            Some(original) if original != Value::reserved_value() && original.index() < n => {
-                any = true;
-                target.push(original);
-            }
-            _ => target.push(v),
-        }
-    }
-    if !any {
-        return Vec::new();
-    }
-    for i in 0..n {
-        // Follow the chain (at most `n` steps: a cycle, invalid CLIF, stops there).
-        let mut end = target[i];
-        let mut steps = 0;
-        while target[end.index()] != end && steps < n {
-            end = target[end.index()];
-            steps += 1;
-        }
-        target[i] = end;
-    }
-    target
-}

@@ -209,10 +209,12 @@ pub fn placements(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cranelift_offheap::analysis::Analysis;
 
     fn placed(text: &str) -> Vec<(String, Placement)> {
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
-        let p = placements(&func, &Scan::compute(&func), &[]);
+        let analysis = Analysis::compute(&func, &Default::default());
+        let p = placements(&func, &Scan::compute(&func, &analysis), &[]);
         func.dfg
             .values()
             .filter(|&v| p[v] != Placement::Local)

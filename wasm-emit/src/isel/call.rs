@@ -213,6 +213,15 @@ impl FuncLower<'_> {
                 return Ok(index);
             }
         }
+        // A user name is looked up by its numbers, without printing it.
+        if let ExternalName::User(r) = self.func.dfg.ext_funcs[func_ref].name {
+            if let Some(name) = self.func.params.user_named_funcs().get(r) {
+                if let Some(index) = self.env.lookup_user(name.namespace, name.index) {
+                    self.callees[func_ref] = index;
+                    return Ok(index);
+                }
+            }
+        }
         let pointer = self.env.target.pointer_type();
         let callee = resolve_callee(self.func, func_ref, pointer, |key| self.env.lookup(key))
             .map_err(|message| self.callee_error(inst, message))?;

@@ -122,6 +122,9 @@ pub struct ModuleEnv {
     pub imports: Vec<FuncImport>,
     /// Function index by CLIF name (`%name` or `uN:M`).
     by_name: HashMap<String, u32>,
+    /// The same for CLIF user names `u<namespace>:<index>`, by their numbers: calls look
+    /// callees up without printing their names.
+    by_user_name: HashMap<(u32, u32), u32>,
     /// Type index of every defined function, in index order.
     pub defined_types: Vec<u32>,
     /// Runtime helpers, in index order after the defined functions.
@@ -193,6 +196,7 @@ impl ModuleEnv {
             type_list: Vec::new(),
             imports: Vec::new(),
             by_name: HashMap::new(),
+            by_user_name: HashMap::new(),
             defined_types: Vec::new(),
             helpers: Vec::new(),
             helper_index: HashMap::new(),
@@ -235,6 +239,9 @@ impl ModuleEnv {
             name: name.to_string(),
             type_index,
         });
+        if let Some(user) = user_name_numbers(&key) {
+            self.by_user_name.insert(user, index);
+        }
         self.by_name.insert(key, index);
         index
     }
@@ -251,6 +258,9 @@ impl ModuleEnv {
             )
             .with_hint("give every function a unique name"));
         }
+        if let Some(user) = user_name_numbers(&key) {
+            self.by_user_name.insert(user, index);
+        }
         self.defined_types.push(type_index);
         Ok(index)
     }
@@ -258,6 +268,12 @@ impl ModuleEnv {
     /// The function index of a CLIF name, if it is imported or defined.
     pub fn lookup(&self, key: &str) -> Option<u32> {
         self.by_name.get(key).copied()
+    }
+
+    /// The function index of the CLIF user name `u<namespace>:<index>`, if it is imported
+    /// or defined.
+    pub fn lookup_user(&self, namespace: u32, index: u32) -> Option<u32> {
+        self.by_user_name.get(&(namespace, index)).copied()
     }
 
     /// The type index of function `index`.
@@ -430,4 +446,18 @@ impl ModuleEnv {
         self.pinned_reg = Some(index);
         index
     }
+}
+
+/// The numbers of a CLIF user name `u<namespace>:<index>` as CLIF prints it (so that
+/// `lookup_user` agrees with `lookup` of the printed name).
+fn user_name_numbers(key: &str) -> Option<(u32, u32)> {
+    let (namespace, index) = key.strip_prefix('u')?.split_once(':')?;
+    let number = |s: &str| {
+        let canonical = !s.is_empty() && (s == "0" || !s.starts_with('0'));
+        canonical
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+            .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
+    };
+    Some((number(namespace)?, number(index)?))
 }

@@ -9,7 +9,6 @@ use crate::func::LoweredFunction;
 use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};
 use env::{heap_type, wasm_val_type, ModuleEnv};
 use layout::SegmentMode;
-use std::fmt::Write;
 use wasm_encoder::{
     CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType,
     ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection,
@@ -389,7 +388,7 @@ fn names(env: &ModuleEnv, functions: &[DefinedFunction]) -> NameSection {
         let mut map = NameMap::new();
         for (local, name) in &f.lowered.local_names {
             text.clear();
-            write!(text, "{name}").expect("writing to a String");
+            name.write_to(&mut text);
             map.append(*local, &text);
         }
         local_names.append(index, &map);

@@ -287,10 +287,7 @@ impl Analysis {
                     let data = &dfg.insts[inst];
                     if matches!(data.opcode(), Opcode::Select | Opcode::SelectSpectreGuard) {
                         let args = dfg.inst_args(inst);
-                        let (x, y) = (
-                            self.ref_resolved(args[1]),
-                            self.ref_resolved(args[2]),
-                        );
+                        let (x, y) = (self.ref_resolved(args[1]), self.ref_resolved(args[2]));
                         let r = dfg.first_result(inst);
                         if self.refs[r].is_none() && x.is_some() && x == y {
                             self.refs[r] = x;

@@ -192,7 +192,8 @@ impl Verifier<'_> {
         if sig.is_some_and(|sig| !self.a.sig_refs(sig).is_plain()) {
             return false;
         }
-        let returns = op.is_return() || matches!(op, Opcode::ReturnCall | Opcode::ReturnCallIndirect);
+        let returns =
+            op.is_return() || matches!(op, Opcode::ReturnCall | Opcode::ReturnCallIndirect);
         if returns && !self.a.func_refs.signature.is_plain() {
             return false;
         }

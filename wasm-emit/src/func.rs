@@ -9,6 +9,7 @@ use crate::module::env::ref_val_type;
 use crate::module::env::ModuleEnv;
 use crate::scan::Scan;
 use crate::stackify::{self, Placement};
+use crate::support::Gate;
 use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
 use cranelift_entity::SecondaryMap;
@@ -133,6 +134,12 @@ pub fn lower_function_with(
         )
         .with_hint("a function to lower needs at least an entry block"));
     }
+    // The first walk over the function checks it against the feature gate too.
+    let gate = Gate {
+        decls: &env.decls,
+        symbols: &env.layout.symbols,
+    };
+    let scan = Scan::compute(func, analysis, Some(&gate))?;
     let mut graph = cfg::graph::build(func);
     let mut order = Order::compute(&graph);
     if !order.is_reducible(&graph) {
@@ -150,7 +157,6 @@ pub fn lower_function_with(
     // instruction's lowering does not fit that discipline goes back to a local, and the
     // function is lowered again (rare: a few instructions read an operand twice).
     let mut keep_local: Vec<Value> = Vec::new();
-    let scan = Scan::compute(func, analysis);
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;

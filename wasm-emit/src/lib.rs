@@ -149,16 +149,28 @@ fn check_with(
     analysis: &Analysis,
     symbols: &HashMap<String, u64>,
 ) -> Result<()> {
+    check_input(func, decls, options, analysis)?;
+    support::check_function(func, decls, symbols)
+}
+
+/// [`check_with`] without the feature gate: Cranelift's verifier (if `options.verify`)
+/// and the off-heap rules.
+fn check_input(
+    func: &ir::Function,
+    decls: &ModuleDecls,
+    options: &Options,
+    analysis: &Analysis,
+) -> Result<()> {
     if options.verify {
         verify(func)?;
     }
-    if let Some(first) = offheap_errors_with(func, decls, analysis)
+    match offheap_errors_with(func, decls, analysis)
         .into_iter()
         .next()
     {
-        return Err(first);
+        Some(first) => Err(first),
+        None => Ok(()),
     }
-    support::check_function(func, decls, symbols)
 }
 
 /// Every violation of the off-heap rules in `func` (see `cranelift_offheap::verify`).
@@ -284,8 +296,9 @@ pub fn compile_with_layout(
         .iter()
         .map(|f| Analysis::compute(f, decls))
         .collect();
+    // The feature gate runs in each function's first lowering walk (`scan`).
     for (func, analysis) in functions.iter().zip(&analyses) {
-        check_with(func, decls, options, analysis, &layout.symbols)?;
+        check_input(func, decls, options, analysis)?;
     }
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
     declare_imports(&mut env, functions, &analyses, options)?;

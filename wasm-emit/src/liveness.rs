@@ -185,7 +185,11 @@ impl Liveness {
                         *last = NO_LOCAL_READ;
                     }
                     if scan.def_block[v] == b as u32 {
-                        *last = if *last == NO_LOCAL_READ { at } else { at.max(*last) };
+                        *last = if *last == NO_LOCAL_READ {
+                            at
+                        } else {
+                            at.max(*last)
+                        };
                     } else {
                         sites.push((v.as_u32(), (block, at)));
                     }

@@ -8,7 +8,9 @@
 //! after this one read the same facts from flat arrays indexed by an instruction's
 //! position in layout order.
 
+use crate::error::Result;
 use crate::stackify::Class;
+use crate::support::Gate;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Value};
 use cranelift_entity::SecondaryMap;
 use cranelift_offheap::analysis::Analysis;
@@ -58,8 +60,15 @@ pub struct Scan<'a> {
 
 impl<'a> Scan<'a> {
     /// Walk `func` (whose off-heap analysis is `analysis`, which also knows its aliases)
-    /// once.
-    pub fn compute(func: &ir::Function, analysis: &'a Analysis) -> Scan<'a> {
+    /// once, checking it against the feature `gate` on the way if there is one.
+    pub fn compute(
+        func: &ir::Function,
+        analysis: &'a Analysis,
+        gate: Option<&Gate>,
+    ) -> Result<Scan<'a>> {
+        if let Some(gate) = gate {
+            gate.check_header(func)?;
+        }
         let dfg = &func.dfg;
         let n_insts = dfg.num_insts();
         let n_values = dfg.num_values();
@@ -95,6 +104,9 @@ impl<'a> Scan<'a> {
             s.blocks.push(block);
             s.ordinal[block] = ord;
             s.block_start.push(s.insts.len() as u32);
+            if let Some(gate) = gate {
+                gate.check_block_params(func, block)?;
+            }
             for &p in dfg.block_params(block) {
                 s.def_block[p] = ord;
             }
@@ -137,7 +149,11 @@ impl<'a> Scan<'a> {
                     }
                 }
                 s.res_start.push(s.results.len() as u32);
-                for &r in dfg.inst_results(inst) {
+                let results = dfg.inst_results(inst);
+                if let Some(gate) = gate {
+                    gate.check_inst(func, inst, results)?;
+                }
+                for &r in results {
                     s.results.push(r);
                     s.def_block[r] = ord;
                 }
@@ -146,7 +162,7 @@ impl<'a> Scan<'a> {
         s.block_start.push(s.insts.len() as u32);
         s.op_start.push(s.operands.len() as u32);
         s.res_start.push(s.results.len() as u32);
-        s
+        Ok(s)
     }
 
     /// `value` with aliases resolved.
@@ -190,4 +206,3 @@ impl<'a> Scan<'a> {
         &self.results[self.res_start[k] as usize..self.res_start[k + 1] as usize]
     }
 }
-

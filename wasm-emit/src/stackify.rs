@@ -214,7 +214,8 @@ mod tests {
     fn placed(text: &str) -> Vec<(String, Placement)> {
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
         let analysis = Analysis::compute(&func, &Default::default());
-        let p = placements(&func, &Scan::compute(&func, &analysis), &[]);
+        let scan = Scan::compute(&func, &analysis, None).unwrap();
+        let p = placements(&func, &scan, &[]);
         func.dfg
             .values()
             .filter(|&v| p[v] != Placement::Local)

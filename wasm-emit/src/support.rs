@@ -126,50 +126,89 @@ pub fn check_function(
     decls: &ModuleDecls,
     symbols: &HashMap<String, u64>,
 ) -> Result<()> {
-    check_signature(func, &func.signature)?;
-    if !func.dynamic_stack_slots.is_empty() {
-        return Err(unsupported(func, None, Feature::DynamicStackSlots, "are"));
-    }
-    for (_, sig) in func.dfg.signatures.iter() {
-        check_signature(func, sig)?;
-    }
-    let dfg = &func.dfg;
+    let gate = Gate { decls, symbols };
+    gate.check_header(func)?;
     for block in func.layout.blocks() {
+        gate.check_block_params(func, block)?;
+        for inst in func.layout.block_insts(block) {
+            gate.check_inst(func, inst, func.dfg.inst_results(inst))?;
+        }
+    }
+    Ok(())
+}
+
+/// The feature gate in pieces, for a pass that walks the function anyway (lowering does
+/// it in its first walk, `scan`): the header, then per block in layout order its
+/// parameters and then its instructions, which finds the same first error as
+/// [`check_function`].
+pub struct Gate<'a> {
+    /// The module's off-heap declarations.
+    pub decls: &'a ModuleDecls,
+    /// The addresses of the data symbols placed in linear memory.
+    pub symbols: &'a HashMap<String, u64>,
+}
+
+impl Gate<'_> {
+    /// The signatures and stack slots of `func`.
+    pub fn check_header(&self, func: &ir::Function) -> Result<()> {
+        check_signature(func, &func.signature)?;
+        if !func.dynamic_stack_slots.is_empty() {
+            return Err(unsupported(func, None, Feature::DynamicStackSlots, "are"));
+        }
+        for (_, sig) in func.dfg.signatures.iter() {
+            check_signature(func, sig)?;
+        }
+        Ok(())
+    }
+
+    /// The parameter types of `block`.
+    #[inline]
+    pub fn check_block_params(&self, func: &ir::Function, block: ir::Block) -> Result<()> {
+        let dfg = &func.dfg;
         for &param in dfg.block_params(block) {
             if let Some(feature) = type_feature(dfg.value_type(param)) {
                 return Err(unsupported(func, None, feature, "block parameters are"));
             }
         }
-        for inst in func.layout.block_insts(block) {
-            let data = &dfg.insts[inst];
-            let lowered_symbol = match *data {
-                InstructionData::UnaryGlobalValue {
-                    opcode,
-                    global_value,
-                } => {
-                    decls.is_off_heap(func, global_value)
-                        || (opcode == Opcode::SymbolValue
-                            && is_placed_symbol(func, global_value, symbols))
-                }
-                _ => false,
-            };
-            if let Some(feature) = opcode_feature(data.opcode()).filter(|_| !lowered_symbol) {
+        Ok(())
+    }
+
+    /// Instruction `inst` with results `results`.
+    #[inline]
+    pub fn check_inst(
+        &self,
+        func: &ir::Function,
+        inst: ir::Inst,
+        results: &[ir::Value],
+    ) -> Result<()> {
+        let dfg = &func.dfg;
+        let data = &dfg.insts[inst];
+        let lowered_symbol = match *data {
+            InstructionData::UnaryGlobalValue {
+                opcode,
+                global_value,
+            } => {
+                self.decls.is_off_heap(func, global_value)
+                    || (opcode == Opcode::SymbolValue
+                        && is_placed_symbol(func, global_value, self.symbols))
+            }
+            _ => false,
+        };
+        if let Some(feature) = opcode_feature(data.opcode()).filter(|_| !lowered_symbol) {
+            return Err(unsupported(func, Some(inst), feature, "is"));
+        }
+        // Operands are results or block parameters checked where they are defined, so
+        // the controlling type needs a check only where it is neither (no results).
+        for &v in results {
+            if let Some(feature) = type_feature(dfg.value_type(v)) {
                 return Err(unsupported(func, Some(inst), feature, "is"));
             }
-            // Operands are results or block parameters checked where they are defined, so
-            // the controlling type needs a check only where it is neither (no results).
-            let results = dfg.inst_results(inst);
-            for &v in results {
-                if let Some(feature) = type_feature(dfg.value_type(v)) {
-                    return Err(unsupported(func, Some(inst), feature, "is"));
-                }
-            }
-            if results.is_empty() {
-                if let Some(feature) = type_feature(dfg.ctrl_typevar(inst)) {
-                    return Err(unsupported(func, Some(inst), feature, "is"));
-                }
+        }
+        if results.is_empty() {
+            if let Some(feature) = type_feature(dfg.ctrl_typevar(inst)) {
+                return Err(unsupported(func, Some(inst), feature, "is"));
             }
         }
+        Ok(())
     }
-    Ok(())
 }

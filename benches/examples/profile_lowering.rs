@@ -25,11 +25,13 @@ fn main() {
     });
     let fast = std::env::args().nth(3).is_some_and(|a| a == "fast");
     let blocks: usize = w.functions.iter().map(|f| f.layout.blocks().count()).sum();
+    let values: usize = w.functions.iter().map(|f| f.dfg.num_values()).sum();
     eprintln!(
-        "{name}: {} functions, {} blocks, {} instructions",
+        "{name}: {} functions, {} blocks, {} instructions, {} values",
         w.functions.len(),
         blocks,
-        w.instructions()
+        w.instructions(),
+        values
     );
     let start = std::time::Instant::now();
     for _ in 0..times {

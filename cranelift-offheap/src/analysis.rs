@@ -13,8 +13,7 @@ use crate::decls::{FuncRefs, GlobalId, ModuleDecls, OffHeapSymbol, SigRefs, Tabl
 use crate::slots::value_slot_type;
 use crate::types::{RefType, WasmType};
 use cranelift_codegen::ir::{self, InstructionData, Opcode, StackSlot, Value};
-use cranelift_entity::packed_option::ReservedValue;
-use cranelift_entity::{EntityRef, SecondaryMap};
+use cranelift_entity::SecondaryMap;
 
 /// An off-heap place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,8 +76,6 @@ pub struct Analysis {
     pub refs: SecondaryMap<Value, Option<RefType>>,
     /// The function's signature side table (empty if none was declared).
     pub func_refs: FuncRefs,
-    /// Each value (by index) with aliases resolved; empty when the function has none.
-    canon: Vec<Value>,
     /// No value is a place address or a reference (the common case, found without
     /// looking at the instructions).
     trivial: bool,
@@ -117,7 +114,6 @@ impl Analysis {
             places: SecondaryMap::new(),
             refs: SecondaryMap::new(),
             func_refs,
-            canon: alias_targets(func),
             trivial,
             // Inference reads places and references as it finds them.
             any_place: !trivial,
@@ -131,21 +127,6 @@ impl Analysis {
             // Lowering asks about every value: answer from a flag when there is nothing.
             a.any_place = a.places.values().any(Option::is_some);
             a.any_ref = a.refs.values().any(Option::is_some);
-            // An alias has the facts of its target, so queries need not resolve it.
-            if a.any_place || a.any_ref {
-                for i in 0..a.canon.len() {
-                    let target = a.canon[i];
-                    if target.index() != i {
-                        let v = Value::new(i);
-                        if let Some(place) = a.places[target] {
-                            a.places[v] = Some(place);
-                        }
-                        if let Some(r) = a.refs[target] {
-                            a.refs[v] = Some(r);
-                        }
-                    }
-                }
-            }
         }
         a
     }
@@ -153,20 +134,6 @@ impl Analysis {
     /// Whether no value of the function is a place address or a reference.
     pub fn is_trivial(&self) -> bool {
         self.trivial
-    }
-
-    /// `value` with aliases resolved (from a table: no walk through the DFG).
-    #[inline]
-    pub fn resolve(&self, value: Value) -> Value {
-        match self.canon.get(value.index()) {
-            Some(&target) => target,
-            None => value,
-        }
-    }
-
-    /// Whether some value of the function is an alias.
-    pub fn has_aliases(&self) -> bool {
-        !self.canon.is_empty()
     }
 
     /// Whether some value of the function is a place address.
@@ -188,30 +155,30 @@ impl Analysis {
 
     /// The place `value` (an alias or not) addresses, if any.
     #[inline]
-    pub fn place(&self, _func: &ir::Function, value: Value) -> Option<Place> {
+    pub fn place(&self, func: &ir::Function, value: Value) -> Option<Place> {
         if !self.any_place {
             return None;
         }
-        self.places[value]
+        self.places[func.dfg.resolve_aliases(value)]
     }
 
     /// The reference type of `value` (an alias or not), if it is a reference.
     #[inline]
-    pub fn ref_type(&self, _func: &ir::Function, value: Value) -> Option<RefType> {
+    pub fn ref_type(&self, func: &ir::Function, value: Value) -> Option<RefType> {
         if !self.any_ref {
             return None;
         }
-        self.refs[value]
+        self.refs[func.dfg.resolve_aliases(value)]
     }
 
-    /// [`Analysis::place`] while the facts are being found (aliases not yet filled in).
-    fn place_resolved(&self, value: Value) -> Option<Place> {
-        self.places[self.resolve(value)]
+    /// [`Analysis::place`] while the facts are being found (before the flags are set).
+    fn place_resolved(&self, func: &ir::Function, value: Value) -> Option<Place> {
+        self.places[func.dfg.resolve_aliases(value)]
     }
 
     /// [`Analysis::ref_type`] while the facts are being found.
-    fn ref_resolved(&self, value: Value) -> Option<RefType> {
-        self.refs[self.resolve(value)]
+    fn ref_resolved(&self, func: &ir::Function, value: Value) -> Option<RefType> {
+        self.refs[func.dfg.resolve_aliases(value)]
     }
 
     /// Find the place addresses; whether any place holds references.
@@ -269,7 +236,7 @@ impl Analysis {
                         arg,
                         ..
                     } => {
-                        let place = self.place_resolved(arg);
+                        let place = self.place_resolved(func, arg);
                         self.refs[results[0]] = place
                             .and_then(Place::value_type)
                             .and_then(WasmType::ref_type);
@@ -287,7 +254,10 @@ impl Analysis {
                     let data = &dfg.insts[inst];
                     if matches!(data.opcode(), Opcode::Select | Opcode::SelectSpectreGuard) {
                         let args = dfg.inst_args(inst);
-                        let (x, y) = (self.ref_resolved(args[1]), self.ref_resolved(args[2]));
+                        let (x, y) = (
+                            self.ref_resolved(func, args[1]),
+                            self.ref_resolved(func, args[2]),
+                        );
                         let r = dfg.first_result(inst);
                         if self.refs[r].is_none() && x.is_some() && x == y {
                             self.refs[r] = x;
@@ -299,7 +269,7 @@ impl Analysis {
                         for (arg, &param) in call.args(&dfg.value_lists).zip(params) {
                             let Some(arg) = arg.as_value() else { continue };
                             if self.refs[param].is_none() {
-                                if let Some(r) = self.ref_resolved(arg) {
+                                if let Some(r) = self.ref_resolved(func, arg) {
                                     self.refs[param] = Some(r);
                                     changed = true;
                                 }
@@ -329,39 +299,4 @@ pub fn place_of_symbol(
             .get(id)
             .map(|t| Place::Table { id, elem: t.elem }),
     }
-}
-
-/// Every value of `func` (by index) with aliases resolved, or nothing if no value is an
-/// alias. One look at each value: chains are followed in this table, not in the DFG.
-pub fn alias_targets(func: &ir::Function) -> Vec<Value> {
-    let dfg = &func.dfg;
-    let n = dfg.num_values();
-    // Aliases are rare: find them first, and build the table only if there are any.
-    let mut aliases: Vec<(u32, Value)> = Vec::new();
-    for i in 0..n {
-        // A detached value is an alias of the reserved value: it stands for itself.
-        if let Some(original) = dfg.value_alias_dest_for_serialization(Value::new(i)) {
-            if original != Value::reserved_value() && original.index() < n {
-                aliases.push((i as u32, original));
-            }
-        }
-    }
-    if aliases.is_empty() {
-        return Vec::new();
-    }
-    let mut target: Vec<Value> = (0..n).map(Value::new).collect();
-    for &(i, original) in &aliases {
-        target[i as usize] = original;
-    }
-    for &(i, _) in &aliases {
-        // Follow the chain (at most `n` steps: a cycle, invalid CLIF, stops there).
-        let mut end = target[i as usize];
-        let mut steps = 0;
-        while target[end.index()] != end && steps < n {
-            end = target[end.index()];
-            steps += 1;
-        }
-        target[i as usize] = end;
-    }
-    target
 }

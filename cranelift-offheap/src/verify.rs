@@ -172,10 +172,10 @@ impl Verifier<'_> {
         let places = self.a.has_places();
         if self.a.has_refs() {
             return !(op.is_call() || op.is_branch() || op.is_return())
-                && dfg
-                    .inst_args(inst)
-                    .iter()
-                    .all(|&arg| self.a.places[arg].is_none() && self.a.refs[arg].is_none());
+                && dfg.inst_args(inst).iter().all(|&arg| {
+                    let arg = dfg.resolve_aliases(arg);
+                    self.a.places[arg].is_none() && self.a.refs[arg].is_none()
+                });
         }
         // No value is a reference: what remains are places, intrinsics, and signatures
         // that declare references (a plain value passed or returned as one).
@@ -200,7 +200,7 @@ impl Verifier<'_> {
         if !places {
             return true;
         }
-        let is_place = |v: Value| self.a.places[v].is_some();
+        let is_place = |v: Value| self.a.places[dfg.resolve_aliases(v)].is_some();
         if dfg.inst_args(inst).iter().any(|&v| is_place(v)) {
             return false;
         }
@@ -326,7 +326,7 @@ impl Verifier<'_> {
         let op = data.opcode();
         let mut args = std::mem::take(&mut self.args);
         args.clear();
-        args.extend(dfg.inst_args(inst).iter().map(|&v| self.a.resolve(v)));
+        args.extend(dfg.inst_args(inst).iter().map(|&v| dfg.resolve_aliases(v)));
         // Operands whose role was checked specifically.
         let mut done = std::mem::take(&mut self.done);
         done.clear();
@@ -376,7 +376,7 @@ impl Verifier<'_> {
                 ..
             } => {
                 done.fill(true);
-                let (value, addr) = (self.a.resolve(value), self.a.resolve(addr));
+                let (value, addr) = (dfg.resolve_aliases(value), dfg.resolve_aliases(addr));
                 self.store_value(inst, value, addr);
                 if let Some(place) = self.place(addr) {
                     self.big_endian(inst, flags, place);
@@ -752,7 +752,7 @@ impl Verifier<'_> {
             let block = call.block(&dfg.value_lists);
             for (arg, &param) in call.args(&dfg.value_lists).zip(dfg.block_params(block)) {
                 let Some(arg) = arg.as_value() else { continue };
-                let arg = self.a.resolve(arg);
+                let arg = dfg.resolve_aliases(arg);
                 if self.place(arg).is_some() {
                     self.error(
                         Some(inst),

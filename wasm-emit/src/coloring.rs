@@ -58,7 +58,7 @@ impl Colorer {
             None => {
                 self.pools.push(Pool {
                     ty,
-                    locals: Vec::new(),
+                    locals: Vec::with_capacity(32),
                     cursor: 0,
                 });
                 self.pools.len() - 1
@@ -140,7 +140,7 @@ pub fn color(
     let liveness = Liveness::compute(func, scan, &graph, placement, &colored);
 
     // Block arguments and their parameters prefer one local: the copy then vanishes.
-    let mut pairs: Vec<(u32, Value)> = Vec::new();
+    let mut pairs: Vec<(u32, Value)> = Vec::with_capacity(2 * scan.blocks.len());
     for b in 0..scan.blocks.len() {
         let range = scan.block_range(b);
         if range.is_empty() {
@@ -175,14 +175,14 @@ pub fn color(
     let mut c = Colorer {
         coloring: Coloring {
             local,
-            types: Vec::new(),
+            types: Vec::with_capacity(64),
         },
-        pools: Vec::new(),
-        home: Vec::new(),
-        busy: Vec::new(),
-        touched: Vec::new(),
+        pools: Vec::with_capacity(4),
+        home: Vec::with_capacity(64),
+        busy: Vec::with_capacity(64),
+        touched: Vec::with_capacity(64),
     };
-    let mut unused: Vec<Value> = Vec::new();
+    let mut unused: Vec<Value> = Vec::with_capacity(16);
     let take = |c: &mut Colorer, v: Value, unused: &mut Vec<Value>| {
         let preferred = partners(v)
             .map(|o| c.coloring.local[o])

@@ -109,7 +109,7 @@ pub struct FuncLower<'a> {
     /// The last `local.set`: (local, start, end) in `code`, for the `local.tee` peephole.
     last_set: Option<(u32, usize, usize)>,
     /// The function's instructions and operands as flat arrays, aliases resolved.
-    pub scan: &'a Scan<'a>,
+    pub scan: &'a Scan,
     /// The wasm function index of each callee resolved so far (`u32::MAX`: not yet).
     pub callees: SecondaryMap<ir::FuncRef, u32>,
 }
@@ -139,7 +139,7 @@ pub fn lower_function_with(
         decls: &env.decls,
         symbols: &env.layout.symbols,
     };
-    let scan = Scan::compute(func, analysis, Some(&gate))?;
+    let scan = Scan::compute(func, Some(&gate))?;
     let mut graph = cfg::graph::build(func);
     let mut order = Order::compute(&graph);
     if !order.is_reducible(&graph) {
@@ -207,7 +207,7 @@ fn attempt<'a>(
     graph: &'a Graph,
     order: &Order,
     analysis: &'a Analysis,
-    scan: &'a Scan<'a>,
+    scan: &'a Scan,
     placement: SecondaryMap<Value, Placement>,
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {

@@ -160,7 +160,7 @@ impl Liveness {
         // lists the tracked values read at all, so that no loop runs over every value.
         let mut local_last = vec![UNSEEN; dfg.num_values()];
         let mut used: Vec<Value> = Vec::with_capacity(scan.insts.len());
-        let mut sites: Vec<(u32, (Block, u32))> = Vec::new();
+        let mut sites: Vec<(u32, (Block, u32))> = Vec::with_capacity(scan.insts.len() / 2);
         for (b, &block) in scan.blocks.iter().enumerate() {
             let range = scan.block_range(b);
             for k in range.clone().rev() {
@@ -208,8 +208,8 @@ impl Liveness {
         // Values with no use in their block that are not live out of it.
         let mut dead_at_def = SecondaryMap::with_default(true);
         dead_at_def.resize(dfg.num_values());
-        let mut use_blocks: Vec<Block> = Vec::new();
-        let mut work: Vec<Block> = Vec::new();
+        let mut use_blocks: Vec<Block> = Vec::with_capacity(16);
+        let mut work: Vec<Block> = Vec::with_capacity(16);
         // Values read outside their own block (handled by the walk below).
         let mut crossing = vec![false; dfg.num_values()];
         for group in sites.chunk_by(|a, b| a.0 == b.0) {

@@ -12,14 +12,14 @@ use crate::error::Result;
 use crate::stackify::Class;
 use crate::support::Gate;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Value};
-use cranelift_entity::SecondaryMap;
-use cranelift_offheap::analysis::Analysis;
+use cranelift_entity::packed_option::PackedOption;
+use cranelift_entity::{EntityRef, SecondaryMap};
 
 /// No block (a value defined nowhere, such as an unused alias target).
 pub const NO_BLOCK: u32 = u32::MAX;
 
 /// The flat facts of one function.
-pub struct Scan<'a> {
+pub struct Scan {
     /// Blocks in layout order.
     pub blocks: Vec<Block>,
     /// The ordinal (position in `blocks`) of each block in the layout.
@@ -45,10 +45,9 @@ pub struct Scan<'a> {
     res_start: Vec<u32>,
     /// The block ordinal each value is defined in (`NO_BLOCK` if none).
     pub def_block: SecondaryMap<Value, u32>,
-    /// Whether some value is an alias.
-    has_aliases: bool,
-    /// The function's off-heap analysis, which resolves aliases.
-    analysis: &'a Analysis,
+    /// Each operand value (by index) with aliases resolved; `None` for the values no
+    /// instruction reads (results and parameters, which are never aliases).
+    canon: Vec<PackedOption<Value>>,
     /// Number of reads of each value (a `brif` whose two edges are the same counts its
     /// condition twice, so that it is never a tree: it is lowered as a jump and the
     /// condition is never pushed).
@@ -58,22 +57,29 @@ pub struct Scan<'a> {
     pub user: SecondaryMap<Value, Option<(Inst, bool)>>,
 }
 
-impl<'a> Scan<'a> {
-    /// Walk `func` (whose off-heap analysis is `analysis`, which also knows its aliases)
-    /// once, checking it against the feature `gate` on the way if there is one.
-    pub fn compute(
-        func: &ir::Function,
-        analysis: &'a Analysis,
-        gate: Option<&Gate>,
-    ) -> Result<Scan<'a>> {
+impl Scan {
+    /// Walk `func` once, checking it against the feature `gate` on the way if there is
+    /// one.
+    pub fn compute(func: &ir::Function, gate: Option<&Gate>) -> Result<Scan> {
         if let Some(gate) = gate {
             gate.check_header(func)?;
         }
         let dfg = &func.dfg;
         let n_insts = dfg.num_insts();
         let n_values = dfg.num_values();
-        let has_aliases = analysis.has_aliases();
-        let resolve = |v: Value| analysis.resolve(v);
+        // Aliases are resolved once per value read, on its first read: a function's value
+        // space can be several times its instruction count (detached and alias values).
+        let mut canon: Vec<PackedOption<Value>> = vec![None.into(); n_values];
+        let mut resolve = |v: Value| match canon.get(v.index()).and_then(|c| c.expand()) {
+            Some(target) => target,
+            None => {
+                let target = dfg.resolve_aliases(v);
+                if let Some(slot) = canon.get_mut(v.index()) {
+                    *slot = target.into();
+                }
+                target
+            }
+        };
         let mut s = Scan {
             blocks: Vec::with_capacity(dfg.num_blocks()),
             ordinal: SecondaryMap::with_default(NO_BLOCK),
@@ -88,8 +94,7 @@ impl<'a> Scan<'a> {
             results: Vec::with_capacity(n_insts),
             res_start: Vec::with_capacity(n_insts + 1),
             def_block: SecondaryMap::with_default(NO_BLOCK),
-            has_aliases,
-            analysis,
+            canon: Vec::new(),
             count: SecondaryMap::with_capacity(n_values),
             user: SecondaryMap::with_capacity(n_values),
         };
@@ -162,16 +167,17 @@ impl<'a> Scan<'a> {
         s.block_start.push(s.insts.len() as u32);
         s.op_start.push(s.operands.len() as u32);
         s.res_start.push(s.results.len() as u32);
+        drop(resolve);
+        s.canon = canon;
         Ok(s)
     }
 
     /// `value` with aliases resolved.
     #[inline]
     pub fn resolve(&self, value: Value) -> Value {
-        if self.has_aliases {
-            self.analysis.resolve(value)
-        } else {
-            value
+        match self.canon.get(value.index()) {
+            Some(target) => target.expand().unwrap_or(value),
+            None => value,
         }
     }
 

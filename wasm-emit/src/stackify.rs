@@ -137,7 +137,7 @@ pub fn placements(
     // them too.
     let mut tree_class: SecondaryMap<Value, Option<Class>> = SecondaryMap::new();
     tree_class.resize(dfg.num_values());
-    let (mut effects, mut impure) = (Vec::new(), Vec::new());
+    let (mut effects, mut impure) = (Vec::with_capacity(64), Vec::with_capacity(64));
     for b in 0..scan.blocks.len() {
         let range = scan.block_range(b);
         let classes = &scan.classes[range.clone()];
@@ -209,12 +209,10 @@ pub fn placements(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_offheap::analysis::Analysis;
 
     fn placed(text: &str) -> Vec<(String, Placement)> {
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
-        let analysis = Analysis::compute(&func, &Default::default());
-        let scan = Scan::compute(&func, &analysis, None).unwrap();
+        let scan = Scan::compute(&func, None).unwrap();
         let p = placements(&func, &scan, &[]);
         func.dfg
             .values()

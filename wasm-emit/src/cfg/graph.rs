@@ -116,7 +116,13 @@ impl Graph {
 /// Build the lowering graph of `func`, which must have passed the CLIF verifier.
 pub fn build(func: &ir::Function) -> Graph {
     let dfg = &func.dfg;
-    let mut g = Graph::default();
+    let blocks = dfg.num_blocks();
+    let mut g = Graph {
+        nodes: PrimaryMap::with_capacity(2 * blocks),
+        edges: Vec::with_capacity(2 * blocks),
+        ..Graph::default()
+    };
+    g.block_node.resize(blocks);
     // Reserve one node per block first, so block nodes are numbered in layout order.
     for block in func.layout.blocks() {
         let node = g.nodes.push(NodeData {
@@ -130,7 +136,7 @@ pub fn build(func: &ir::Function) -> Graph {
     if let Some(entry) = func.layout.entry_block() {
         g.entry = g.block_node[entry];
     }
-    let mut succs: Vec<Edge> = Vec::new();
+    let mut succs: Vec<Edge> = Vec::with_capacity(8);
     let mut seen: HashMap<(ir::Block, Vec<ir::BlockArg>), u32> = HashMap::new();
     for block in func.layout.blocks() {
         let node = g.block_node[block];

@@ -71,11 +71,11 @@ pub fn emit(graph: &Graph, order: &Order, emitter: &mut dyn NodeEmitter) -> Resu
     let mut s = Structurer {
         graph,
         order,
-        frames: Vec::new(),
+        frames: Vec::with_capacity(32),
         block_pos: SecondaryMap::with_default(UNBOUND),
         loop_pos: SecondaryMap::with_default(UNBOUND),
         tasks: vec![Task::Tree(graph.entry)],
-        merge_children: Vec::new(),
+        merge_children: Vec::with_capacity(8),
     };
     let mut falls_through = false;
     while let Some(task) = s.tasks.pop() {

@@ -268,6 +268,10 @@ impl<'a> FuncLower<'a> {
     /// The local of `value` (alias-resolved).
     pub fn local_of(&mut self, value: Value) -> u32 {
         let value = self.resolve(value);
+        // Most values have their local from coloring: the type is needed only for a new one.
+        if let Some(local) = self.locals.get(value) {
+            return local;
+        }
         let ty = self.val_type_of(value);
         self.locals.of(value, ty)
     }

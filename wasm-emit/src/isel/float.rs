@@ -87,9 +87,8 @@ impl FuncLower<'_> {
         }
     }
 
-    pub(super) fn float_inst(&mut self, inst: ir::Inst, op: Opcode) -> Result<bool> {
+    pub(super) fn float_inst(&mut self, inst: ir::Inst, op: Opcode, ty: Type) -> Result<bool> {
         let dfg = &self.func.dfg;
-        let ty = dfg.ctrl_typevar(inst);
         let double = ty == types::F64;
         let simple = match op {
             Opcode::Fadd => Some(FloatOp::Add),

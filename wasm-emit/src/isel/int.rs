@@ -12,9 +12,8 @@ use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstructionData, Opco
 use wasm_encoder::ValType;
 
 impl FuncLower<'_> {
-    pub(super) fn int_inst(&mut self, inst: ir::Inst, op: Opcode) -> Result<bool> {
+    pub(super) fn int_inst(&mut self, inst: ir::Inst, op: Opcode, ty: Type) -> Result<bool> {
         let dfg = &self.func.dfg;
-        let ty = dfg.ctrl_typevar(inst);
         let wide = ty == types::I64;
         if ty.is_float() && matches!(op, Opcode::Band | Opcode::Bor | Opcode::Bxor | Opcode::Bnot) {
             self.float_bitwise(inst, ty, op);

@@ -17,9 +17,8 @@ struct Access {
 }
 
 impl FuncLower<'_> {
-    pub(super) fn mem_inst(&mut self, inst: ir::Inst, op: Opcode) -> Result<bool> {
+    pub(super) fn mem_inst(&mut self, inst: ir::Inst, op: Opcode, ty: Type) -> Result<bool> {
         let dfg = &self.func.dfg;
-        let ty = dfg.ctrl_typevar(inst);
         match dfg.insts[inst] {
             InstructionData::Load { arg, .. } if self.analysis.place(self.func, arg).is_some() => {
                 self.place_access(inst, arg, None);

@@ -21,7 +21,12 @@ impl FuncLower<'_> {
     /// Lower one non-branch instruction.
     pub fn inst(&mut self, inst: ir::Inst) -> Result<()> {
         let op = self.func.dfg.insts[inst].opcode();
-        if self.int_inst(inst, op)? || self.float_inst(inst, op)? || self.mem_inst(inst, op)? {
+        // The controlling type, once: Cranelift computes it on every call.
+        let ty = self.func.dfg.ctrl_typevar(inst);
+        if self.int_inst(inst, op, ty)?
+            || self.float_inst(inst, op, ty)?
+            || self.mem_inst(inst, op, ty)?
+        {
             return Ok(());
         }
         if self.call_inst(inst, op)? {

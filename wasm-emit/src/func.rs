@@ -112,6 +112,8 @@ pub struct FuncLower<'a> {
     pub scan: &'a Scan,
     /// The wasm function index of each callee resolved so far (`u32::MAX`: not yet).
     pub callees: SecondaryMap<ir::FuncRef, u32>,
+    /// A buffer for `copies`, kept so that copying allocates nothing.
+    pending_copies: Vec<(Value, Value)>,
 }
 
 /// Lower `func` against `env`.
@@ -235,6 +237,7 @@ fn attempt<'a>(
         last_set: None,
         scan,
         callees: SecondaryMap::with_default(u32::MAX),
+        pending_copies: Vec::with_capacity(8),
     };
     lower.prologue()?;
     let falls_through = cfg::structure::emit(graph, order, &mut lower)?;
@@ -501,7 +504,8 @@ impl<'a> FuncLower<'a> {
         let dfg = &self.func.dfg;
         let pool = &dfg.value_lists;
         let params = dfg.block_params(call.block(pool));
-        let mut pending: Vec<(Value, Value)> = Vec::with_capacity(params.len());
+        let mut pending = std::mem::take(&mut self.pending_copies);
+        pending.clear();
         for (arg, &param) in call.args(pool).zip(params) {
             let Some(arg) = arg.as_value() else {
                 return Err(self
@@ -525,6 +529,7 @@ impl<'a> FuncLower<'a> {
         for &(_, param) in pending.iter().rev() {
             self.set(param);
         }
+        self.pending_copies = pending;
         Ok(())
     }
 

@@ -177,7 +177,7 @@ fn function_line(code: &str, decls: &ModuleDecls, marks: &mut Marks) -> Result<S
             let name = sym_name(name)?;
             let id = decls
                 .global_by_name(name)
-                .ok_or(format!("unknown wasm global %{name}"))?;
+                .ok_or_else(|| format!("unknown wasm global %{name}"))?;
             return Ok(format!(
                 "{indent}{lhs} = symbol colocated u{GLOBAL_NAMESPACE}:{}",
                 id.as_u32()
@@ -187,7 +187,7 @@ fn function_line(code: &str, decls: &ModuleDecls, marks: &mut Marks) -> Result<S
             let name = sym_name(name)?;
             let id = decls
                 .table_by_name(name)
-                .ok_or(format!("unknown table %{name}"))?;
+                .ok_or_else(|| format!("unknown table %{name}"))?;
             return Ok(format!(
                 "{indent}{lhs} = symbol colocated u{TABLE_NAMESPACE}:{}",
                 id.as_u32()
@@ -377,7 +377,7 @@ fn table_decl(text: &str) -> Result<TableDecl, String> {
     let number = |w: &mut std::vec::IntoIter<Word>, what: &str| -> Result<u64, String> {
         let (n, _) = w
             .next()
-            .ok_or(format!("expected a number after `{what}`"))?;
+            .ok_or_else(|| format!("expected a number after `{what}`"))?;
         n.replace('_', "")
             .parse::<u64>()
             .map_err(|_| format!("bad {what} `{n}`"))

@@ -213,14 +213,22 @@ impl FuncLower<'_> {
                 return Ok(index);
             }
         }
-        // A user name is looked up by its numbers, without printing it.
-        if let ExternalName::User(r) = self.func.dfg.ext_funcs[func_ref].name {
-            if let Some(name) = self.func.params.user_named_funcs().get(r) {
-                if let Some(index) = self.env.lookup_user(name.namespace, name.index) {
-                    self.callees[func_ref] = index;
-                    return Ok(index);
-                }
-            }
+        // User and test-case names are looked up without printing them.
+        let known = match &self.func.dfg.ext_funcs[func_ref].name {
+            ExternalName::User(r) => self
+                .func
+                .params
+                .user_named_funcs()
+                .get(*r)
+                .and_then(|name| self.env.lookup_user(name.namespace, name.index)),
+            ExternalName::TestCase(name) => std::str::from_utf8(name.raw())
+                .ok()
+                .and_then(|name| self.env.lookup_testcase(name)),
+            _ => None,
+        };
+        if let Some(index) = known {
+            self.callees[func_ref] = index;
+            return Ok(index);
         }
         let pointer = self.env.target.pointer_type();
         let callee = resolve_callee(self.func, func_ref, pointer, |key| self.env.lookup(key))
@@ -315,7 +323,7 @@ pub fn resolve_callee(
             let key = callee_key(func, func_ref);
             lookup(&key)
                 .map(Callee::Func)
-                .ok_or((None, format!("callee `{key}` is not defined or imported")))
+                .ok_or_else(|| (None, format!("callee `{key}` is not defined or imported")))
         }
     }
 }

@@ -125,6 +125,8 @@ pub struct ModuleEnv {
     /// The same for CLIF user names `u<namespace>:<index>`, by their numbers: calls look
     /// callees up without printing their names.
     by_user_name: HashMap<(u32, u32), u32>,
+    /// The same for CLIF test-case names `%name`, by the name after the `%`.
+    by_testcase_name: HashMap<Box<str>, u32>,
     /// Type index of every defined function, in index order.
     pub defined_types: Vec<u32>,
     /// Runtime helpers, in index order after the defined functions.
@@ -197,6 +199,7 @@ impl ModuleEnv {
             imports: Vec::new(),
             by_name: HashMap::new(),
             by_user_name: HashMap::new(),
+            by_testcase_name: HashMap::new(),
             defined_types: Vec::new(),
             helpers: Vec::new(),
             helper_index: HashMap::new(),
@@ -239,9 +242,7 @@ impl ModuleEnv {
             name: name.to_string(),
             type_index,
         });
-        if let Some(user) = user_name_numbers(&key) {
-            self.by_user_name.insert(user, index);
-        }
+        self.index_name(&key, index);
         self.by_name.insert(key, index);
         index
     }
@@ -258,9 +259,7 @@ impl ModuleEnv {
             )
             .with_hint("give every function a unique name"));
         }
-        if let Some(user) = user_name_numbers(&key) {
-            self.by_user_name.insert(user, index);
-        }
+        self.index_name(&key, index);
         self.defined_types.push(type_index);
         Ok(index)
     }
@@ -268,6 +267,21 @@ impl ModuleEnv {
     /// The function index of a CLIF name, if it is imported or defined.
     pub fn lookup(&self, key: &str) -> Option<u32> {
         self.by_name.get(key).copied()
+    }
+
+    /// Index `key` under the numbers of a user name or the text of a test-case name.
+    fn index_name(&mut self, key: &str, index: u32) {
+        if let Some(user) = user_name_numbers(key) {
+            self.by_user_name.insert(user, index);
+        } else if let Some(name) = key.strip_prefix('%') {
+            self.by_testcase_name.insert(name.into(), index);
+        }
+    }
+
+    /// The function index of the CLIF test-case name `%name` (given without the `%`), if
+    /// it is imported or defined.
+    pub fn lookup_testcase(&self, name: &str) -> Option<u32> {
+        self.by_testcase_name.get(name).copied()
     }
 
     /// The function index of the CLIF user name `u<namespace>:<index>`, if it is imported

@@ -21,6 +21,14 @@ use cranelift_codegen::ir::{self, Value};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::ValType;
 
+/// Storage `color` keeps from one function to the next.
+#[derive(Default)]
+pub struct ColorScratch {
+    graph: BlockGraph,
+    liveness: Liveness,
+    pairs: Vec<(u32, Value)>,
+}
+
 /// The assignment of values to locals.
 pub struct Coloring {
     /// Local of each colored value, counted from the first non-parameter local.
@@ -126,6 +134,7 @@ pub fn color(
     order: &Order,
     placement: &SecondaryMap<Value, Placement>,
     val_type: &dyn Fn(Value) -> ValType,
+    scratch: &mut ColorScratch,
 ) -> Coloring {
     let dfg = &func.dfg;
     // A map only as long as the highest entry parameter: lookups past it are `false`.
@@ -136,11 +145,16 @@ pub fn color(
         }
     }
     let colored = |v: Value| -> bool { placement[v] == Placement::Local && !entry_param[v] };
-    let graph = BlockGraph::from_lowering(lowering, order, dfg.num_blocks());
-    let liveness = Liveness::compute(func, scan, &graph, placement, &colored);
+    let ColorScratch {
+        graph,
+        liveness,
+        pairs,
+    } = scratch;
+    graph.rebuild(lowering, order, dfg.num_blocks());
+    liveness.compute(func, scan, graph, placement, &colored);
 
     // Block arguments and their parameters prefer one local: the copy then vanishes.
-    let mut pairs: Vec<(u32, Value)> = Vec::with_capacity(2 * scan.blocks.len());
+    pairs.clear();
     for b in 0..scan.blocks.len() {
         let range = scan.block_range(b);
         if range.is_empty() {

@@ -1,6 +1,7 @@
 //! Lowering of one function: builds its lowering graph, structures it, and drives
 //! instruction selection block by block into one wasm function body.
 
+use crate::coloring::ColorScratch;
 use crate::cfg::{self, structure::NodeEmitter, Graph, Node, NodeKind, Order};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameLayout;
@@ -128,6 +129,23 @@ pub fn lower_function_with(
     env: &mut ModuleEnv,
     analysis: &Analysis,
 ) -> Result<LoweredFunction> {
+    lower_function_in(func, env, analysis, &mut Workspace::default())
+}
+
+/// Storage the lowering passes keep from one function to the next, so that lowering a
+/// module of many functions does not allocate it again for each.
+#[derive(Default)]
+pub struct Workspace {
+    color: ColorScratch,
+}
+
+/// [`lower_function_with`] reusing the storage of `workspace`.
+pub fn lower_function_in(
+    func: &ir::Function,
+    env: &mut ModuleEnv,
+    analysis: &Analysis,
+    workspace: &mut Workspace,
+) -> Result<LoweredFunction> {
     if func.layout.entry_block().is_none() {
         return Err(Error::new(
             ErrorKind::Invalid,
@@ -167,7 +185,15 @@ pub fn lower_function_with(
         } else {
             stackify::placements(func, &scan, &keep_local)
         };
-        let lower = attempt(func, &mut *env, &graph, &order, analysis, &scan, placement)?;
+        let lower = attempt(
+            func,
+            &mut *env,
+            (&graph, &order),
+            analysis,
+            &scan,
+            placement,
+            &mut workspace.color,
+        )?;
         if lower.misplaced.is_empty() {
             break lower;
         }
@@ -206,17 +232,25 @@ pub fn lower_function_with(
 fn attempt<'a>(
     func: &'a ir::Function,
     env: &'a mut ModuleEnv,
-    graph: &'a Graph,
-    order: &Order,
+    (graph, order): (&'a Graph, &Order),
     analysis: &'a Analysis,
     scan: &'a Scan,
     placement: SecondaryMap<Value, Placement>,
+    color_scratch: &mut ColorScratch,
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
         None => val_type(func.dfg.value_type(v)),
     };
-    let coloring = crate::coloring::color(func, scan, graph, order, &placement, &val_type_of);
+    let coloring = crate::coloring::color(
+        func,
+        scan,
+        graph,
+        order,
+        &placement,
+        &val_type_of,
+        color_scratch,
+    );
     let mut lower = FuncLower {
         func,
         env,

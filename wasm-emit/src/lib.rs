@@ -308,8 +308,9 @@ pub fn compile_with_layout(
     }
     env.resolve_layout()?;
     let mut defined = Vec::with_capacity(functions.len());
+    let mut workspace = func::Workspace::default();
     for (func, analysis) in functions.iter().zip(&analyses) {
-        let lowered = func::lower_function_with(func, &mut env, analysis)?;
+        let lowered = func::lower_function_in(func, &mut env, analysis, &mut workspace)?;
         let key = func.name.to_string();
         defined.push(DefinedFunction {
             name: match layout.func_names.get(&key) {
@@ -324,7 +325,9 @@ pub fn compile_with_layout(
     let mut next = 0;
     while next < env.helpers.len() {
         let helper = env.helpers[next];
-        let lowered = func::lower_function(&helper.function(), &mut env)?;
+        let helper_func = helper.function();
+        let analysis = Analysis::compute(&helper_func, &env.decls);
+        let lowered = func::lower_function_in(&helper_func, &mut env, &analysis, &mut workspace)?;
         defined.push(DefinedFunction {
             name: helper.name(),
             export: false,

@@ -16,36 +16,37 @@ use cranelift_entity::{EntityRef, SecondaryMap};
 
 /// The CLIF control-flow graph as flat arrays: predecessors of each block and a reverse
 /// postorder of the reachable blocks (every block after its dominators).
+#[derive(Default)]
 pub struct BlockGraph {
     preds: Buckets<Block>,
     /// Reachable blocks in reverse postorder.
     pub rpo: Vec<Block>,
+    /// (target, source) of every edge, kept for the next function.
+    edges: Vec<(u32, Block)>,
 }
 
 impl BlockGraph {
     /// The CLIF graph within the lowering graph `graph` (of a function with `num_blocks`
     /// blocks in its block space) and its order facts `order`: edge-copy and dispatch
-    /// nodes are looked through to the blocks they lead to.
-    pub fn from_lowering(graph: &Graph, order: &Order, num_blocks: usize) -> BlockGraph {
-        let mut edges: Vec<(u32, Block)> = Vec::with_capacity(graph.edges.len());
+    /// nodes are looked through to the blocks they lead to. Reuses this graph's storage.
+    pub fn rebuild(&mut self, graph: &Graph, order: &Order, num_blocks: usize) {
+        let edges = &mut self.edges;
+        edges.clear();
         for (node, data) in graph.nodes.iter() {
             let NodeKind::Block(block) = data.kind else {
                 continue;
             };
             for &edge in graph.succs(node) {
-                push_targets(graph, edge, block, &mut edges);
+                push_targets(graph, edge, block, edges);
             }
         }
-        let preds = bucket(num_blocks, &edges);
-        let rpo = order
-            .rpo
-            .iter()
-            .filter_map(|&n| match graph.nodes[n].kind {
+        bucket_into(num_blocks, edges, &mut self.preds);
+        self.rpo.clear();
+        self.rpo
+            .extend(order.rpo.iter().filter_map(|&n| match graph.nodes[n].kind {
                 NodeKind::Block(b) => Some(b),
                 _ => None,
-            })
-            .collect();
-        BlockGraph { preds, rpo }
+            }));
     }
 
     /// The predecessors of `block` (one per edge).
@@ -56,8 +57,11 @@ impl BlockGraph {
 
 /// Items grouped by a key in `0..n`: the items of key `k` are `items[start[k]..start[k + 1]]`.
 struct Buckets<T> {
+    /// Where each key's items start (`n + 1` entries).
     start: Vec<u32>,
     items: Vec<T>,
+    /// Scratch for grouping.
+    fill: Vec<u32>,
 }
 
 /// Record `(target, from)` for the CLIF block(s) that lowering-graph edge `edge` of block
@@ -101,37 +105,69 @@ impl<T> Buckets<T> {
     }
 }
 
-/// Group `items` by key in `0..n` (a counting sort, stable).
-fn bucket<T: Copy>(n: usize, items: &[(u32, T)]) -> Buckets<T> {
-    let mut start = vec![0u32; n + 1];
+impl<T> Default for Buckets<T> {
+    fn default() -> Self {
+        Buckets {
+            start: Vec::new(),
+            items: Vec::new(),
+            fill: Vec::new(),
+        }
+    }
+}
+
+/// Group `items` by key in `0..n` into `out` (a counting sort, stable), reusing its
+/// storage.
+fn bucket_into<T: Copy>(n: usize, items: &[(u32, T)], out: &mut Buckets<T>) {
+    let start = &mut out.start;
+    start.clear();
+    start.resize(n + 1, 0);
     for &(k, _) in items {
         start[k as usize + 1] += 1;
     }
     for k in 0..n {
         start[k + 1] += start[k];
     }
-    let mut fill = start.clone();
+    out.fill.clear();
+    out.fill.extend_from_slice(start);
     // Pre-filled with the first item, then every slot is overwritten in key order.
-    let mut values = Vec::with_capacity(items.len());
+    out.items.clear();
     if let Some(&(_, first)) = items.first() {
-        values.resize(items.len(), first);
+        out.items.resize(items.len(), first);
     }
     for &(k, v) in items {
-        let slot = &mut fill[k as usize];
-        values[*slot as usize] = v;
+        let slot = &mut out.fill[k as usize];
+        out.items[*slot as usize] = v;
         *slot += 1;
-    }
-    Buckets {
-        start,
-        items: values,
     }
 }
 
-/// Where the values in locals are live.
+/// Where the values in locals are live. Computing it again (for the next function)
+/// reuses its storage.
+#[derive(Default)]
 pub struct Liveness {
     live_in: Buckets<Value>,
     dying: Buckets<(u32, Value)>,
     dead_at_def: SecondaryMap<Value, bool>,
+    // Scratch of `compute`.
+    emit_pos: Vec<u32>,
+    local_last: Vec<u32>,
+    used: Vec<Value>,
+    sites: Vec<(u32, (Block, u32))>,
+    in_mark: Vec<u32>,
+    out_mark: Vec<u32>,
+    last_mark: Vec<u32>,
+    last_pos: Vec<u32>,
+    live_in_pairs: Vec<(u32, Value)>,
+    dying_pairs: Vec<(u32, (u32, Value))>,
+    use_blocks: Vec<Block>,
+    work: Vec<Block>,
+    crossing: Vec<bool>,
+}
+
+/// `v` cleared and filled with `n` copies of `x`.
+fn refill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
 }
 
 const NO_MARK: u32 = u32::MAX;
@@ -144,23 +180,42 @@ impl Liveness {
     /// Liveness of the values for which `tracked` holds, with `placement` deciding where
     /// tree operands are read (at their single user).
     pub fn compute(
+        &mut self,
         func: &ir::Function,
         scan: &Scan,
         graph: &BlockGraph,
         placement: &SecondaryMap<Value, Placement>,
         tracked: &dyn Fn(Value) -> bool,
-    ) -> Liveness {
+    ) {
         let dfg = &func.dfg;
+        let Liveness {
+            live_in,
+            dying,
+            dead_at_def,
+            emit_pos,
+            local_last,
+            used,
+            sites,
+            in_mark,
+            out_mark,
+            last_mark,
+            last_pos,
+            live_in_pairs,
+            dying_pairs,
+            use_blocks,
+            work,
+            crossing,
+        } = self;
         let num_blocks = dfg.num_blocks();
         // The position in its block at which each instruction is emitted: a tree is
         // emitted where its user is, later in the block.
-        let mut emit_pos = vec![0u32; scan.insts.len()];
+        refill(emit_pos, scan.insts.len(), 0);
         // The last position a tracked value is read at in its own block (most values are
         // read only there), and (value, block, position) of every other read. `used`
         // lists the tracked values read at all, so that no loop runs over every value.
-        let mut local_last = vec![UNSEEN; dfg.num_values()];
-        let mut used: Vec<Value> = Vec::with_capacity(scan.insts.len());
-        let mut sites: Vec<(u32, (Block, u32))> = Vec::with_capacity(scan.insts.len() / 2);
+        refill(local_last, dfg.num_values(), UNSEEN);
+        used.clear();
+        sites.clear();
         for (b, &block) in scan.blocks.iter().enumerate() {
             let range = scan.block_range(b);
             for k in range.clone().rev() {
@@ -199,19 +254,20 @@ impl Liveness {
         // Grouped by value; the order within a group does not matter.
         sites.sort_unstable_by_key(|&(v, _)| v);
 
-        let mut in_mark = vec![NO_MARK; num_blocks];
-        let mut out_mark = vec![NO_MARK; num_blocks];
-        let mut last_mark = vec![NO_MARK; num_blocks];
-        let mut last_pos = vec![0u32; num_blocks];
-        let mut live_in_pairs: Vec<(u32, Value)> = Vec::with_capacity(scan.insts.len());
-        let mut dying_pairs: Vec<(u32, (u32, Value))> = Vec::with_capacity(used.len());
+        refill(in_mark, num_blocks, NO_MARK);
+        refill(out_mark, num_blocks, NO_MARK);
+        refill(last_mark, num_blocks, NO_MARK);
+        refill(last_pos, num_blocks, 0);
+        live_in_pairs.clear();
+        dying_pairs.clear();
         // Values with no use in their block that are not live out of it.
-        let mut dead_at_def = SecondaryMap::with_default(true);
+        dead_at_def.clear();
         dead_at_def.resize(dfg.num_values());
-        let mut use_blocks: Vec<Block> = Vec::with_capacity(16);
-        let mut work: Vec<Block> = Vec::with_capacity(16);
+        for v in dead_at_def.values_mut() {
+            *v = true;
+        }
         // Values read outside their own block (handled by the walk below).
-        let mut crossing = vec![false; dfg.num_values()];
+        refill(crossing, dfg.num_values(), false);
         for group in sites.chunk_by(|a, b| a.0 == b.0) {
             let v = Value::from_u32(group[0].0);
             crossing[v.index()] = true;
@@ -251,7 +307,7 @@ impl Liveness {
                     }
                 }
             }
-            for &b in &use_blocks {
+            for &b in use_blocks.iter() {
                 if out_mark[b.index()] != mark {
                     dying_pairs.push((b.as_u32(), (last_pos[b.index()], v)));
                 }
@@ -270,7 +326,7 @@ impl Liveness {
             }
         }
         // Values read only in their own block die at their last read there.
-        for &v in &used {
+        for &v in used.iter() {
             if crossing[v.index()] {
                 continue;
             }
@@ -279,16 +335,11 @@ impl Liveness {
                 dying_pairs.push((d.as_u32(), (local_last[v.index()], v)));
             }
         }
-        let live_in = bucket(num_blocks, &live_in_pairs);
-        let mut dying = bucket(num_blocks, &dying_pairs);
+        bucket_into(num_blocks, live_in_pairs, live_in);
+        bucket_into(num_blocks, dying_pairs, dying);
         for b in 0..num_blocks {
             let range = dying.start[b] as usize..dying.start[b + 1] as usize;
             dying.items[range].sort_unstable();
-        }
-        Liveness {
-            live_in,
-            dying,
-            dead_at_def,
         }
     }
 

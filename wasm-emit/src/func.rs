@@ -136,6 +136,7 @@ pub fn lower_function_with(
 /// module of many functions does not allocate it again for each.
 #[derive(Default)]
 pub struct Workspace {
+    scan: Scan,
     color: ColorScratch,
 }
 
@@ -159,7 +160,9 @@ pub fn lower_function_in(
         decls: &env.decls,
         symbols: &env.layout.symbols,
     };
-    let scan = Scan::compute(func, Some(&gate))?;
+    let Workspace { scan, color } = workspace;
+    scan.recompute(func, Some(&gate))?;
+    let scan = &*scan;
     let mut graph = cfg::graph::build(func);
     let mut order = Order::compute(&graph);
     if !order.is_reducible(&graph) {
@@ -183,16 +186,16 @@ pub fn lower_function_in(
         let placement = if attempts > 4 {
             SecondaryMap::new()
         } else {
-            stackify::placements(func, &scan, &keep_local)
+            stackify::placements(func, scan, &keep_local)
         };
         let lower = attempt(
             func,
             &mut *env,
             (&graph, &order),
             analysis,
-            &scan,
+            scan,
             placement,
-            &mut workspace.color,
+            color,
         )?;
         if lower.misplaced.is_empty() {
             break lower;

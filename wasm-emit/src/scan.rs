@@ -18,6 +18,41 @@ use cranelift_entity::{EntityRef, SecondaryMap};
 /// No block (a value defined nowhere, such as an unused alias target).
 pub const NO_BLOCK: u32 = u32::MAX;
 
+/// A `SecondaryMap` emptied and sized for the next function.
+trait Clear {
+    fn clear_to(&mut self, len: usize);
+}
+
+impl<K: cranelift_entity::EntityRef, V: Clone> Clear for SecondaryMap<K, V> {
+    fn clear_to(&mut self, len: usize) {
+        self.clear();
+        self.resize(len);
+    }
+}
+
+impl Default for Scan {
+    fn default() -> Self {
+        Scan {
+            blocks: Vec::new(),
+            ordinal: SecondaryMap::with_default(NO_BLOCK),
+            block_start: Vec::new(),
+            insts: Vec::new(),
+            index: SecondaryMap::new(),
+            block_of: Vec::new(),
+            classes: Vec::new(),
+            operands: Vec::new(),
+            op_start: Vec::new(),
+            arg_end: Vec::new(),
+            results: Vec::new(),
+            res_start: Vec::new(),
+            def_block: SecondaryMap::with_default(NO_BLOCK),
+            canon: Vec::new(),
+            count: SecondaryMap::new(),
+            user: SecondaryMap::new(),
+        }
+    }
+}
+
 /// The flat facts of one function.
 pub struct Scan {
     /// Blocks in layout order.
@@ -61,6 +96,13 @@ impl Scan {
     /// Walk `func` once, checking it against the feature `gate` on the way if there is
     /// one.
     pub fn compute(func: &ir::Function, gate: Option<&Gate>) -> Result<Scan> {
+        let mut scan = Scan::default();
+        scan.recompute(func, gate)?;
+        Ok(scan)
+    }
+
+    /// [`Scan::compute`] into this scan, reusing its storage (for the next function).
+    pub fn recompute(&mut self, func: &ir::Function, gate: Option<&Gate>) -> Result<()> {
         if let Some(gate) = gate {
             gate.check_header(func)?;
         }
@@ -69,7 +111,9 @@ impl Scan {
         let n_values = dfg.num_values();
         // Aliases are resolved once per value read, on its first read: a function's value
         // space can be several times its instruction count (detached and alias values).
-        let mut canon: Vec<PackedOption<Value>> = vec![None.into(); n_values];
+        let mut canon = std::mem::take(&mut self.canon);
+        canon.clear();
+        canon.resize(n_values, None.into());
         let mut resolve = |v: Value| match canon.get(v.index()).and_then(|c| c.expand()) {
             Some(target) => target,
             None => {
@@ -80,29 +124,22 @@ impl Scan {
                 target
             }
         };
-        let mut s = Scan {
-            blocks: Vec::with_capacity(dfg.num_blocks()),
-            ordinal: SecondaryMap::with_default(NO_BLOCK),
-            block_start: Vec::with_capacity(dfg.num_blocks() + 1),
-            insts: Vec::with_capacity(n_insts),
-            index: SecondaryMap::with_capacity(n_insts),
-            block_of: Vec::with_capacity(n_insts),
-            classes: Vec::with_capacity(n_insts),
-            operands: Vec::with_capacity(2 * n_insts),
-            op_start: Vec::with_capacity(n_insts + 1),
-            arg_end: Vec::with_capacity(n_insts),
-            results: Vec::with_capacity(n_insts),
-            res_start: Vec::with_capacity(n_insts + 1),
-            def_block: SecondaryMap::with_default(NO_BLOCK),
-            canon: Vec::new(),
-            count: SecondaryMap::with_capacity(n_values),
-            user: SecondaryMap::with_capacity(n_values),
-        };
-        s.index.resize(n_insts);
-        s.ordinal.resize(dfg.num_blocks());
-        s.def_block.resize(n_values);
-        s.count.resize(n_values);
-        s.user.resize(n_values);
+        let s = self;
+        s.blocks.clear();
+        s.block_start.clear();
+        s.insts.clear();
+        s.block_of.clear();
+        s.classes.clear();
+        s.operands.clear();
+        s.op_start.clear();
+        s.arg_end.clear();
+        s.results.clear();
+        s.res_start.clear();
+        s.index.clear_to(n_insts);
+        s.ordinal.clear_to(dfg.num_blocks());
+        s.def_block.clear_to(n_values);
+        s.count.clear_to(n_values);
+        s.user.clear_to(n_values);
         let pool = &dfg.value_lists;
         for block in func.layout.blocks() {
             let ord = s.blocks.len() as u32;
@@ -169,7 +206,7 @@ impl Scan {
         s.res_start.push(s.results.len() as u32);
         drop(resolve);
         s.canon = canon;
-        Ok(s)
+        Ok(())
     }
 
     /// `value` with aliases resolved.

@@ -1,8 +1,8 @@
 //! Lowering of one function: builds its lowering graph, structures it, and drives
 //! instruction selection block by block into one wasm function body.
 
-use crate::coloring::ColorScratch;
 use crate::cfg::{self, structure::NodeEmitter, Graph, Node, NodeKind, Order};
+use crate::coloring::ColorScratch;
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameLayout;
 use crate::locals::Locals;

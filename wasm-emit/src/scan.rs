@@ -204,7 +204,6 @@ impl Scan {
         s.block_start.push(s.insts.len() as u32);
         s.op_start.push(s.operands.len() as u32);
         s.res_start.push(s.results.len() as u32);
-        drop(resolve);
         s.canon = canon;
         Ok(())
     }

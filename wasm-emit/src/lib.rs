@@ -67,7 +67,8 @@ use cranelift_offheap::analysis::Analysis;
 use cranelift_offheap::ModuleDecls;
 use module::env::{ModuleEnv, WasmSig};
 use module::DefinedFunction;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::HashMap;
 
 /// Options of a compilation.
 #[derive(Clone, Debug)]
@@ -376,7 +377,7 @@ fn declare_imports(
     analyses: &[Analysis],
     options: &Options,
 ) -> Result<()> {
-    let defined: HashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
+    let defined: FxHashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
     for (func, analysis) in functions.iter().zip(analyses) {
         let refs = &analysis.func_refs;

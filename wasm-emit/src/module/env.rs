@@ -10,6 +10,7 @@ use crate::target::Target;
 use crate::types::val_type;
 use cranelift_codegen::ir;
 use cranelift_offheap::{GlobalId, ModuleDecls, RefType, SigRefs, TableId, WasmType};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use wasm_encoder::ValType;
 
@@ -121,12 +122,14 @@ pub struct ModuleEnv {
     /// Function imports (function indices `0..imports.len()`).
     pub imports: Vec<FuncImport>,
     /// Function index by CLIF name (`%name` or `uN:M`).
-    by_name: HashMap<String, u32>,
+    // Function names are looked up once per call: a fast hasher (these keys are not
+    // adversarial; a module's names come from its own toolchain).
+    by_name: FxHashMap<String, u32>,
     /// The same for CLIF user names `u<namespace>:<index>`, by their numbers: calls look
     /// callees up without printing their names.
-    by_user_name: HashMap<(u32, u32), u32>,
+    by_user_name: FxHashMap<(u32, u32), u32>,
     /// The same for CLIF test-case names `%name`, by the name after the `%`.
-    by_testcase_name: HashMap<Box<str>, u32>,
+    by_testcase_name: FxHashMap<Box<str>, u32>,
     /// Type index of every defined function, in index order.
     pub defined_types: Vec<u32>,
     /// Runtime helpers, in index order after the defined functions.
@@ -197,9 +200,9 @@ impl ModuleEnv {
             types: HashMap::new(),
             type_list: Vec::new(),
             imports: Vec::new(),
-            by_name: HashMap::new(),
-            by_user_name: HashMap::new(),
-            by_testcase_name: HashMap::new(),
+            by_name: FxHashMap::default(),
+            by_user_name: FxHashMap::default(),
+            by_testcase_name: FxHashMap::default(),
             defined_types: Vec::new(),
             helpers: Vec::new(),
             helper_index: HashMap::new(),

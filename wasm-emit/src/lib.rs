@@ -66,8 +66,9 @@ use cranelift_codegen::{ir, settings, verify_function};
 use cranelift_offheap::analysis::Analysis;
 use cranelift_offheap::ModuleDecls;
 use module::env::{ModuleEnv, WasmSig};
+use module::names::NameIndex;
 use module::DefinedFunction;
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// Options of a compilation.
@@ -377,8 +378,12 @@ fn declare_imports(
     analyses: &[Analysis],
     options: &Options,
 ) -> Result<()> {
-    let defined: FxHashSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
+    let mut defined = NameIndex::with_capacity(functions.len());
+    for (i, func) in functions.iter().enumerate() {
+        defined.insert_func(&func.name, i as u32);
+    }
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
+    let mut imported_index: FxHashMap<String, usize> = FxHashMap::default();
     for (func, analysis) in functions.iter().zip(analyses) {
         let refs = &analysis.func_refs;
         for (func_ref, ext) in isel::declared_callees(func) {
@@ -390,8 +395,12 @@ fn declare_imports(
             {
                 continue;
             }
+            // Defined callees are found by name without printing it.
+            if defined.get_external(func, &ext.name).is_some() {
+                continue;
+            }
             let key = isel::callee_key(func, func_ref);
-            if defined.contains(&key) {
+            if defined.get(&key).is_some() {
                 continue;
             }
             let plain = cranelift_offheap::SigRefs::default();
@@ -402,8 +411,8 @@ fn declare_imports(
             if sig.has_refs() {
                 env.uses_reference_types = true;
             }
-            match imported.iter().find(|(k, _)| *k == key) {
-                Some((_, existing)) if *existing != sig => {
+            match imported_index.get(&key) {
+                Some(&i) if imported[i].1 != sig => {
                     return Err(Error::new(
                         ErrorKind::Invalid,
                         func.name.to_string(),
@@ -414,14 +423,20 @@ fn declare_imports(
                     .with_hint("declare every import with one signature"));
                 }
                 Some(_) => {}
-                None => imported.push((key, sig)),
+                None => {
+                    imported_index.insert(key.clone(), imported.len());
+                    imported.push((key, sig));
+                }
             }
         }
     }
+    // Callees the layout imports under its own names are not imported again.
+    let mut by_layout = vec![false; imported.len()];
     for import in env.layout.imports.clone() {
         let sig = WasmSig::of(&import.signature, &import.refs);
-        if let Some((_, used)) = imported.iter().find(|(k, _)| *k == import.name) {
-            if *used != sig {
+        if let Some(&i) = imported_index.get(&import.name) {
+            by_layout[i] = true;
+            if imported[i].1 != sig {
                 return Err(Error::new(
                     ErrorKind::Invalid,
                     import.name.clone(),
@@ -430,7 +445,7 @@ fn declare_imports(
                 .with_hint("declare every import with one signature"));
             }
         }
-        if defined.contains(&import.name) {
+        if defined.get(&import.name).is_some() {
             return Err(Error::new(
                 ErrorKind::Invalid,
                 import.name.clone(),
@@ -438,10 +453,12 @@ fn declare_imports(
             )
             .with_hint("define it or import it, not both"));
         }
-        imported.retain(|(k, _)| *k != import.name);
         env.import(import.name, &import.import.module, &import.import.name, sig);
     }
-    for (key, sig) in imported {
+    for ((key, sig), layout) in imported.into_iter().zip(by_layout) {
+        if layout {
+            continue;
+        }
         let name = key.strip_prefix('%').unwrap_or(&key).to_string();
         env.import(key, &options.import_module, &name, sig);
     }

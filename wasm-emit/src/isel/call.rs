@@ -214,19 +214,8 @@ impl FuncLower<'_> {
             }
         }
         // User and test-case names are looked up without printing them.
-        let known = match &self.func.dfg.ext_funcs[func_ref].name {
-            ExternalName::User(r) => self
-                .func
-                .params
-                .user_named_funcs()
-                .get(*r)
-                .and_then(|name| self.env.lookup_user(name.namespace, name.index)),
-            ExternalName::TestCase(name) => std::str::from_utf8(name.raw())
-                .ok()
-                .and_then(|name| self.env.lookup_testcase(name)),
-            _ => None,
-        };
-        if let Some(index) = known {
+        let name = &self.func.dfg.ext_funcs[func_ref].name;
+        if let Some(index) = self.env.lookup_external(self.func, name) {
             self.callees[func_ref] = index;
             return Ok(index);
         }

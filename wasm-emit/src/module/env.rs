@@ -3,6 +3,7 @@
 //! tables, then the function table), globals (the extension's wasm globals, then the
 //! backend's own such as `__stack_pointer`), and the wasm features the module needs.
 
+use super::names::NameIndex;
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::layout::{ModuleLayout, SegmentMode};
 use crate::runtime::Helper;
@@ -10,7 +11,6 @@ use crate::target::Target;
 use crate::types::val_type;
 use cranelift_codegen::ir;
 use cranelift_offheap::{GlobalId, ModuleDecls, RefType, SigRefs, TableId, WasmType};
-use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use wasm_encoder::ValType;
 
@@ -122,14 +122,8 @@ pub struct ModuleEnv {
     /// Function imports (function indices `0..imports.len()`).
     pub imports: Vec<FuncImport>,
     /// Function index by CLIF name (`%name` or `uN:M`).
-    // Function names are looked up once per call: a fast hasher (these keys are not
-    // adversarial; a module's names come from its own toolchain).
-    by_name: FxHashMap<String, u32>,
-    /// The same for CLIF user names `u<namespace>:<index>`, by their numbers: calls look
-    /// callees up without printing their names.
-    by_user_name: FxHashMap<(u32, u32), u32>,
-    /// The same for CLIF test-case names `%name`, by the name after the `%`.
-    by_testcase_name: FxHashMap<Box<str>, u32>,
+    /// Function index by CLIF name (see `names`).
+    names: NameIndex,
     /// Type index of every defined function, in index order.
     pub defined_types: Vec<u32>,
     /// Runtime helpers, in index order after the defined functions.
@@ -200,9 +194,7 @@ impl ModuleEnv {
             types: HashMap::new(),
             type_list: Vec::new(),
             imports: Vec::new(),
-            by_name: FxHashMap::default(),
-            by_user_name: FxHashMap::default(),
-            by_testcase_name: FxHashMap::default(),
+            names: NameIndex::default(),
             defined_types: Vec::new(),
             helpers: Vec::new(),
             helper_index: HashMap::new(),
@@ -245,8 +237,7 @@ impl ModuleEnv {
             name: name.to_string(),
             type_index,
         });
-        self.index_name(&key, index);
-        self.by_name.insert(key, index);
+        self.names.insert(&key, index);
         index
     }
 
@@ -254,7 +245,7 @@ impl ModuleEnv {
     pub fn define(&mut self, key: String, sig: WasmSig) -> Result<u32> {
         let type_index = self.type_index(sig);
         let index = self.imports.len() as u32 + self.defined_types.len() as u32;
-        if self.by_name.insert(key.clone(), index).is_some() {
+        if self.names.insert(&key, index).is_some() {
             return Err(Error::new(
                 ErrorKind::Invalid,
                 key,
@@ -262,35 +253,20 @@ impl ModuleEnv {
             )
             .with_hint("give every function a unique name"));
         }
-        self.index_name(&key, index);
         self.defined_types.push(type_index);
         Ok(index)
     }
 
     /// The function index of a CLIF name, if it is imported or defined.
     pub fn lookup(&self, key: &str) -> Option<u32> {
-        self.by_name.get(key).copied()
+        self.names.get(key)
     }
 
-    /// Index `key` under the numbers of a user name or the text of a test-case name.
-    fn index_name(&mut self, key: &str, index: u32) {
-        if let Some(user) = user_name_numbers(key) {
-            self.by_user_name.insert(user, index);
-        } else if let Some(name) = key.strip_prefix('%') {
-            self.by_testcase_name.insert(name.into(), index);
-        }
-    }
-
-    /// The function index of the CLIF test-case name `%name` (given without the `%`), if
-    /// it is imported or defined.
-    pub fn lookup_testcase(&self, name: &str) -> Option<u32> {
-        self.by_testcase_name.get(name).copied()
-    }
-
-    /// The function index of the CLIF user name `u<namespace>:<index>`, if it is imported
-    /// or defined.
-    pub fn lookup_user(&self, namespace: u32, index: u32) -> Option<u32> {
-        self.by_user_name.get(&(namespace, index)).copied()
+    /// The function index of callee `name` of `func`, if it is imported or defined and
+    /// is a user or test-case name (found without printing it); `None` also for names
+    /// that [`ModuleEnv::lookup`] must resolve by their printed form.
+    pub fn lookup_external(&self, func: &ir::Function, name: &ir::ExternalName) -> Option<u32> {
+        self.names.get_external(func, name)
     }
 
     /// The type index of function `index`.
@@ -463,18 +439,4 @@ impl ModuleEnv {
         self.pinned_reg = Some(index);
         index
     }
-}
-
-/// The numbers of a CLIF user name `u<namespace>:<index>` as CLIF prints it (so that
-/// `lookup_user` agrees with `lookup` of the printed name).
-fn user_name_numbers(key: &str) -> Option<(u32, u32)> {
-    let (namespace, index) = key.strip_prefix('u')?.split_once(':')?;
-    let number = |s: &str| {
-        let canonical = !s.is_empty() && (s == "0" || !s.starts_with('0'));
-        canonical
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
-            .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
-    };
-    Some((number(namespace)?, number(index)?))
 }

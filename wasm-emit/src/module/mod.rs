@@ -3,6 +3,7 @@
 
 pub mod env;
 pub mod layout;
+pub mod names;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::func::LoweredFunction;

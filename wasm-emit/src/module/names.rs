@@ -1,0 +1,145 @@
+//! Function names to indices, looked up without printing the names.
+//!
+//! Functions are keyed by their CLIF names as printed (`u0:12`, `%name`), since that is how
+//! layouts, imports and exports name them. Every call resolves its callee's name, and a
+//! module can have a hundred thousand functions: printing the callee's `ExternalName`
+//! and hashing the text per call dominated large modules. So a printed user name is kept
+//! under its two numbers and a test-case name under its bytes, which is exactly what an
+//! `ExternalName` holds; any other key stays text.
+
+use cranelift_codegen::ir::{self, ExternalName};
+use rustc_hash::FxHashMap;
+
+/// A map from CLIF function names to `u32`s.
+#[derive(Default)]
+pub struct NameIndex {
+    /// `u<namespace>:<index>` by its numbers.
+    user: FxHashMap<(u32, u32), u32>,
+    /// `%name` by the bytes after the `%`.
+    testcase: FxHashMap<Box<[u8]>, u32>,
+    /// Any other name, as text.
+    other: FxHashMap<Box<str>, u32>,
+}
+
+/// How a printed name is stored.
+enum Key<'a> {
+    User(u32, u32),
+    TestCase(&'a [u8]),
+    Other(&'a str),
+}
+
+fn key(name: &str) -> Key<'_> {
+    if let Some((namespace, index)) = user_name_numbers(name) {
+        Key::User(namespace, index)
+    } else if let Some(rest) = name.strip_prefix('%') {
+        Key::TestCase(rest.as_bytes())
+    } else {
+        Key::Other(name)
+    }
+}
+
+impl NameIndex {
+    /// An empty index with room for `n` names.
+    pub fn with_capacity(n: usize) -> NameIndex {
+        let mut index = NameIndex::default();
+        index.user.reserve(n);
+        index.testcase.reserve(n);
+        index
+    }
+
+    /// Map the printed name `name` to `value`; the value it had before, if any.
+    pub fn insert(&mut self, name: &str, value: u32) -> Option<u32> {
+        match key(name) {
+            Key::User(namespace, index) => self.user.insert((namespace, index), value),
+            Key::TestCase(bytes) => self.testcase.insert(bytes.into(), value),
+            Key::Other(text) => self.other.insert(text.into(), value),
+        }
+    }
+
+    /// The value of the printed name `name`.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        match key(name) {
+            Key::User(namespace, index) => self.user.get(&(namespace, index)),
+            Key::TestCase(bytes) => self.testcase.get(bytes),
+            Key::Other(text) => self.other.get(text),
+        }
+        .copied()
+    }
+
+    /// The value of the callee `name` of `func`, looked up as it would be printed; `None`
+    /// also for names that print otherwise (libcalls, known symbols, undeclared user
+    /// names), which the caller resolves by their printed form.
+    pub fn get_external(&self, func: &ir::Function, name: &ExternalName) -> Option<u32> {
+        match name {
+            ExternalName::User(r) => {
+                let name = func.params.user_named_funcs().get(*r)?;
+                self.user.get(&(name.namespace, name.index)).copied()
+            }
+            ExternalName::TestCase(name) => self.testcase.get(name.raw()).copied(),
+            _ => None,
+        }
+    }
+
+    /// Map function name `name` to `value`, as [`NameIndex::insert`] of its printed form.
+    pub fn insert_func(&mut self, name: &ir::UserFuncName, value: u32) -> Option<u32> {
+        match name {
+            ir::UserFuncName::User(u) => self.user.insert((u.namespace, u.index), value),
+            ir::UserFuncName::Testcase(t) => self.testcase.insert(t.raw().into(), value),
+        }
+    }
+
+    /// Whether `name` (a function's own name) is in the index.
+    pub fn contains_func(&self, name: &ir::UserFuncName) -> bool {
+        match name {
+            ir::UserFuncName::User(u) => self.user.contains_key(&(u.namespace, u.index)),
+            ir::UserFuncName::Testcase(t) => self.testcase.contains_key(t.raw()),
+        }
+    }
+}
+
+/// The numbers of a CLIF user name `u<namespace>:<index>` as CLIF prints it (decimal,
+/// no leading zeros), so that a name maps to one key however it is found.
+fn user_name_numbers(name: &str) -> Option<(u32, u32)> {
+    let (namespace, index) = name.strip_prefix('u')?.split_once(':')?;
+    let number = |s: &str| {
+        let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let canonical = s == "0" || !s.starts_with('0');
+        (digits && canonical)
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    Some((number(namespace)?, number(index)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::ir::{TestcaseName, UserExternalName};
+
+    #[test]
+    fn printed_and_external_names_agree() {
+        let mut func = ir::Function::new();
+        let user = func
+            .params
+            .ensure_user_func_name(UserExternalName::new(3, 17));
+        let mut index = NameIndex::default();
+        assert_eq!(index.insert("u3:17", 1), None);
+        assert_eq!(index.insert("%callee", 2), None);
+        assert_eq!(index.insert("plain", 3), None);
+        assert_eq!(index.insert("u3:17", 4), Some(1), "same key, replaced");
+        assert_eq!(
+            index.get_external(&func, &ExternalName::User(user)),
+            Some(4)
+        );
+        let testcase = ExternalName::TestCase(TestcaseName::new("callee"));
+        assert_eq!(index.get_external(&func, &testcase), Some(2));
+        assert_eq!(index.get("plain"), Some(3));
+        // Not canonical user names stay text, as they never print that way.
+        assert_eq!(index.insert("u03:17", 5), None);
+        assert_eq!(index.get("u3:17"), Some(4));
+        assert_eq!(index.get("u03:17"), Some(5));
+        let name = ir::UserFuncName::testcase("callee");
+        assert!(index.contains_func(&name));
+        assert!(!index.contains_func(&ir::UserFuncName::testcase("other")));
+    }
+}

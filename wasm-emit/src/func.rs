@@ -137,6 +137,8 @@ pub fn lower_function_with(
 #[derive(Default)]
 pub struct Workspace {
     scan: Scan,
+    graph: Graph,
+    order: Order,
     color: ColorScratch,
 }
 
@@ -160,15 +162,20 @@ pub fn lower_function_in(
         decls: &env.decls,
         symbols: &env.layout.symbols,
     };
-    let Workspace { scan, color } = workspace;
+    let Workspace {
+        scan,
+        graph,
+        order,
+        color,
+    } = workspace;
     scan.recompute(func, Some(&gate))?;
     let scan = &*scan;
-    let mut graph = cfg::graph::build(func);
-    let mut order = Order::compute(&graph);
-    if !order.is_reducible(&graph) {
-        cfg::irreducible::make_reducible(&mut graph, &order);
-        order = Order::compute(&graph);
-        if !order.is_reducible(&graph) {
+    cfg::graph::build_into(graph, func);
+    order.recompute(graph);
+    if !order.is_reducible(graph) {
+        cfg::irreducible::make_reducible(graph, order);
+        order.recompute(graph);
+        if !order.is_reducible(graph) {
             return Err(Error::new(
                 ErrorKind::Internal,
                 func.name.to_string(),
@@ -191,7 +198,7 @@ pub fn lower_function_in(
         let lower = attempt(
             func,
             &mut *env,
-            (&graph, &order),
+            (graph, order),
             analysis,
             scan,
             placement,

@@ -115,14 +115,22 @@ impl Graph {
 
 /// Build the lowering graph of `func`, which must have passed the CLIF verifier.
 pub fn build(func: &ir::Function) -> Graph {
+    let mut g = Graph::default();
+    build_into(&mut g, func);
+    g
+}
+
+/// [`build`] into `g`, reusing its storage (for the next function).
+pub fn build_into(g: &mut Graph, func: &ir::Function) {
     let dfg = &func.dfg;
     let blocks = dfg.num_blocks();
-    let mut g = Graph {
-        nodes: PrimaryMap::with_capacity(2 * blocks),
-        edges: Vec::with_capacity(2 * blocks),
-        ..Graph::default()
-    };
+    g.nodes.clear();
+    g.nodes.reserve(2 * blocks);
+    g.edges.clear();
+    g.block_node.clear();
     g.block_node.resize(blocks);
+    g.entry = Node::default();
+    g.num_dispatchers = 0;
     // Reserve one node per block first, so block nodes are numbered in layout order.
     for block in func.layout.blocks() {
         let node = g.nodes.push(NodeData {
@@ -147,7 +155,7 @@ pub fn build(func: &ir::Function) -> Graph {
         let pool = &dfg.value_lists;
         let exit = match &dfg.insts[inst] {
             InstructionData::Jump { destination, .. } => {
-                succs.push(plain(&g, destination.block(pool)));
+                succs.push(plain(g, destination.block(pool)));
                 Exit::Jump
             }
             InstructionData::Brif { blocks, .. } => {
@@ -156,11 +164,11 @@ pub fn build(func: &ir::Function) -> Graph {
                 let same_args = then_call.args(pool).eq(else_call.args(pool));
                 if same_block && same_args {
                     // Both arms go to the same place with the same arguments: a jump.
-                    succs.push(plain(&g, then_call.block(pool)));
+                    succs.push(plain(g, then_call.block(pool)));
                     Exit::Jump
                 } else {
                     for (i, call) in blocks.iter().enumerate() {
-                        let edge = edge_for(&mut g, *call, pool, inst, i as u32);
+                        let edge = edge_for(g, *call, pool, inst, i as u32);
                         succs.push(edge);
                     }
                     Exit::Brif
@@ -173,7 +181,7 @@ pub fn build(func: &ir::Function) -> Graph {
                 for (i, call) in all.iter().enumerate() {
                     let key = (call.block(pool), call.args(pool).collect());
                     let k = *seen.entry(key).or_insert_with(|| {
-                        let edge = edge_for(&mut g, *call, pool, inst, i as u32);
+                        let edge = edge_for(g, *call, pool, inst, i as u32);
                         succs.push(edge);
                         succs.len() as u32 - 1
                     });
@@ -193,7 +201,6 @@ pub fn build(func: &ir::Function) -> Graph {
         data.first_edge = first_edge;
         data.num_edges = succs.len() as u32;
     }
-    g
 }
 
 fn plain(g: &Graph, block: ir::Block) -> Edge {

@@ -9,8 +9,9 @@ use cranelift_entity::{EntityRef, SecondaryMap};
 
 const UNREACHABLE: u32 = u32::MAX;
 
-/// Order facts of a graph.
-#[derive(Debug, Default)]
+/// Order facts of a graph. Computing them again (for the next function) reuses the
+/// storage.
+#[derive(Debug)]
 pub struct Order {
     /// Reachable nodes in reverse postorder; `rpo[0]` is the entry.
     pub rpo: Vec<Node>,
@@ -27,33 +28,86 @@ pub struct Order {
     pub forward_in: SecondaryMap<Node, u32>,
     /// Whether a node is the target of a retreating edge.
     pub retreating_in: SecondaryMap<Node, bool>,
+    scratch: Scratch,
+}
+
+/// Working storage of `compute`.
+#[derive(Debug, Default)]
+struct Scratch {
+    visited: Vec<bool>,
+    walk: Vec<(Node, u32)>,
+    count: Vec<u32>,
+    fill: Vec<u32>,
+    preds: Vec<u32>,
+    idom: Vec<u32>,
+    tree_walk: Vec<(Node, bool)>,
+}
+
+impl Default for Order {
+    fn default() -> Self {
+        Order {
+            rpo: Vec::new(),
+            rpo_index: SecondaryMap::with_default(UNREACHABLE),
+            idom: SecondaryMap::new(),
+            children: Vec::new(),
+            children_start: SecondaryMap::new(),
+            pre: SecondaryMap::new(),
+            post: SecondaryMap::new(),
+            forward_in: SecondaryMap::new(),
+            retreating_in: SecondaryMap::new(),
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+/// `v` cleared and filled with `n` copies of `x`.
+fn refill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
 }
 
 impl Order {
     /// Compute the order facts of `g`.
     pub fn compute(g: &Graph) -> Order {
-        let n = g.nodes.len();
-        let mut order = Order {
-            rpo_index: SecondaryMap::with_default(UNREACHABLE),
-            ..Default::default()
-        };
-        order.rpo_index.resize(n);
-        order.postorder(g);
-        order.dominators(g);
-        order.tree(n);
+        let mut order = Order::default();
+        order.recompute(g);
         order
+    }
+
+    /// [`Order::compute`] into this one, reusing its storage.
+    pub fn recompute(&mut self, g: &Graph) {
+        let n = g.nodes.len();
+        for map in [
+            &mut self.rpo_index,
+            &mut self.children_start,
+            &mut self.pre,
+            &mut self.post,
+            &mut self.forward_in,
+        ] {
+            map.clear();
+            map.resize(n + 1);
+        }
+        self.idom.clear();
+        self.idom.resize(n);
+        self.retreating_in.clear();
+        self.retreating_in.resize(n);
+        self.postorder(g);
+        self.dominators(g);
+        self.tree(n);
     }
 
     fn postorder(&mut self, g: &Graph) {
         let n = g.nodes.len();
-        let mut post = Vec::with_capacity(n);
+        self.rpo.clear();
         if n == 0 {
             return;
         }
-        let mut visited = vec![false; n];
-        let mut stack: Vec<(Node, u32)> = vec![(g.entry, 0)];
+        let Scratch { visited, walk, .. } = &mut self.scratch;
+        refill(visited, n, false);
+        walk.clear();
+        walk.push((g.entry, 0));
         visited[g.entry.index()] = true;
-        while let Some(top) = stack.last_mut() {
+        while let Some(top) = walk.last_mut() {
             let (node, next) = *top;
             let succs = g.succs(node);
             if (next as usize) < succs.len() {
@@ -61,24 +115,30 @@ impl Order {
                 let t = succs[next as usize].target;
                 if !visited[t.index()] {
                     visited[t.index()] = true;
-                    stack.push((t, 0));
+                    walk.push((t, 0));
                 }
             } else {
-                post.push(node);
-                stack.pop();
+                self.rpo.push(node);
+                walk.pop();
             }
         }
-        post.reverse();
-        for (i, &node) in post.iter().enumerate() {
+        self.rpo.reverse();
+        for (i, &node) in self.rpo.iter().enumerate() {
             self.rpo_index[node] = i as u32;
         }
-        self.rpo = post;
     }
 
     fn dominators(&mut self, g: &Graph) {
         let n = self.rpo.len();
+        let Scratch {
+            count,
+            fill,
+            preds,
+            idom,
+            ..
+        } = &mut self.scratch;
         // Predecessors by RPO index, in a flat CSR layout.
-        let mut count = vec![0u32; n + 1];
+        refill(count, n + 1, 0);
         for &node in &self.rpo {
             for e in g.succs(node) {
                 count[self.rpo_index[e.target] as usize + 1] += 1;
@@ -87,8 +147,9 @@ impl Order {
         for i in 0..n {
             count[i + 1] += count[i];
         }
-        let mut fill = count.clone();
-        let mut preds = vec![0u32; count[n] as usize];
+        fill.clear();
+        fill.extend_from_slice(count);
+        refill(preds, count[n] as usize, 0);
         for (i, &node) in self.rpo.iter().enumerate() {
             for e in g.succs(node) {
                 let t = self.rpo_index[e.target] as usize;
@@ -101,7 +162,7 @@ impl Order {
                 }
             }
         }
-        let mut idom = vec![UNREACHABLE; n];
+        refill(idom, n, UNREACHABLE);
         if n > 0 {
             idom[0] = 0;
         }
@@ -117,7 +178,7 @@ impl Order {
                     new_idom = if new_idom == UNREACHABLE {
                         p
                     } else {
-                        intersect(&idom, p, new_idom)
+                        intersect(idom, p, new_idom)
                     };
                 }
                 if new_idom != idom[b] {
@@ -132,16 +193,23 @@ impl Order {
     }
 
     fn tree(&mut self, n: usize) {
+        let Scratch {
+            count,
+            fill,
+            tree_walk,
+            ..
+        } = &mut self.scratch;
         // Children lists in CSR form; iterating in RPO keeps each list in RPO.
-        let mut count = vec![0u32; n + 1];
+        refill(count, n + 1, 0);
         for &node in self.rpo.iter().skip(1) {
             count[self.idom[node].index() + 1] += 1;
         }
         for i in 0..n {
             count[i + 1] += count[i];
         }
-        let mut fill = count.clone();
-        self.children = vec![Node::new(0); count[n] as usize];
+        fill.clear();
+        fill.extend_from_slice(count);
+        refill(&mut self.children, count[n] as usize, Node::new(0));
         for &node in self.rpo.iter().skip(1) {
             let p = self.idom[node].index();
             self.children[fill[p] as usize] = node;
@@ -156,8 +224,9 @@ impl Order {
             return;
         };
         let mut clock = 0;
-        let mut stack = vec![(root, false)];
-        while let Some((node, done)) = stack.pop() {
+        tree_walk.clear();
+        tree_walk.push((root, false));
+        while let Some((node, done)) = tree_walk.pop() {
             if done {
                 self.post[node] = clock;
                 clock += 1;
@@ -165,9 +234,11 @@ impl Order {
             }
             self.pre[node] = clock;
             clock += 1;
-            stack.push((node, true));
-            for &c in self.children(node).iter().rev() {
-                stack.push((c, false));
+            tree_walk.push((node, true));
+            let start = self.children_start[node] as usize;
+            let end = self.children_start[Node::new(node.index() + 1)] as usize;
+            for &c in self.children[start..end].iter().rev() {
+                tree_walk.push((c, false));
             }
         }
     }

@@ -140,6 +140,46 @@ pub struct Workspace {
     graph: Graph,
     order: Order,
     color: ColorScratch,
+    placement: stackify::Scratch,
+    spare: Spare,
+}
+
+/// The storage of the last `FuncLower`, for the next one.
+struct Spare {
+    locals: Option<Locals>,
+    code: Vec<u8>,
+    placement: SecondaryMap<Value, Placement>,
+    emitted: SecondaryMap<Value, bool>,
+    slot_locals: SecondaryMap<StackSlot, u32>,
+    callees: SecondaryMap<ir::FuncRef, u32>,
+    pending_copies: Vec<(Value, Value)>,
+}
+
+impl Default for Spare {
+    fn default() -> Self {
+        Spare {
+            locals: None,
+            code: Vec::new(),
+            placement: SecondaryMap::new(),
+            emitted: SecondaryMap::new(),
+            slot_locals: SecondaryMap::with_default(u32::MAX),
+            callees: SecondaryMap::with_default(u32::MAX),
+            pending_copies: Vec::new(),
+        }
+    }
+}
+
+impl Spare {
+    /// Keep the storage of `lower`.
+    fn keep(&mut self, lower: FuncLower) {
+        self.locals = Some(lower.locals);
+        self.code = lower.code;
+        self.placement = lower.placement;
+        self.emitted = lower.emitted;
+        self.slot_locals = lower.slot_locals;
+        self.callees = lower.callees;
+        self.pending_copies = lower.pending_copies;
+    }
 }
 
 /// [`lower_function_with`] reusing the storage of `workspace`.
@@ -167,6 +207,8 @@ pub fn lower_function_in(
         graph,
         order,
         color,
+        placement: placement_scratch,
+        spare,
     } = workspace;
     scan.recompute(func, Some(&gate))?;
     let scan = &*scan;
@@ -190,11 +232,12 @@ pub fn lower_function_in(
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;
-        let placement = if attempts > 4 {
-            SecondaryMap::new()
+        let mut placement = std::mem::take(&mut spare.placement);
+        if attempts > 4 {
+            placement.clear();
         } else {
-            stackify::placements(func, scan, &keep_local)
-        };
+            stackify::placements_into(func, scan, &keep_local, &mut placement, placement_scratch);
+        }
         let lower = attempt(
             func,
             &mut *env,
@@ -203,11 +246,13 @@ pub fn lower_function_in(
             scan,
             placement,
             color,
+            spare,
         )?;
         if lower.misplaced.is_empty() {
             break lower;
         }
         keep_local.extend(lower.misplaced.iter().copied());
+        spare.keep(lower);
     };
     let locals = lower.locals.num_params() as usize + lower.locals.declared().len();
     if locals > MAX_LOCALS {
@@ -235,6 +280,7 @@ pub fn lower_function_in(
             .map(|(slot, &l)| (l, LocalName::Slot(slot))),
     );
     local_names.sort_unstable_by_key(|&(local, _)| local);
+    spare.keep(lower);
     Ok(LoweredFunction { body, local_names })
 }
 
@@ -247,6 +293,7 @@ fn attempt<'a>(
     scan: &'a Scan,
     placement: SecondaryMap<Value, Placement>,
     color_scratch: &mut ColorScratch,
+    spare: &mut Spare,
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
@@ -261,27 +308,40 @@ fn attempt<'a>(
         &val_type_of,
         color_scratch,
     );
+    let locals = match spare.locals.take() {
+        Some(mut locals) => {
+            locals.reset(func, Some(&coloring));
+            locals
+        }
+        None => Locals::with_coloring(func, Some(&coloring)),
+    };
+    let mut code = std::mem::take(&mut spare.code);
+    code.clear();
+    code.reserve(64 + 8 * func.dfg.num_insts());
+    let mut emitted = std::mem::take(&mut spare.emitted);
+    emitted.clear();
+    emitted.resize(func.dfg.num_values());
+    let mut slot_locals = std::mem::take(&mut spare.slot_locals);
+    slot_locals.clear();
+    let mut callees = std::mem::take(&mut spare.callees);
+    callees.clear();
     let mut lower = FuncLower {
         func,
         env,
         graph,
-        locals: Locals::with_coloring(func, Some(&coloring)),
-        code: Vec::with_capacity(64 + 8 * func.dfg.num_insts()),
+        locals,
+        code,
         frame: None,
         analysis,
-        slot_locals: SecondaryMap::with_default(u32::MAX),
+        slot_locals,
         label_local: None,
         placement,
-        emitted: {
-            let mut emitted = SecondaryMap::new();
-            emitted.resize(func.dfg.num_values());
-            emitted
-        },
+        emitted,
         misplaced: Vec::new(),
         last_set: None,
         scan,
-        callees: SecondaryMap::with_default(u32::MAX),
-        pending_copies: Vec::with_capacity(8),
+        callees,
+        pending_copies: std::mem::take(&mut spare.pending_copies),
     };
     lower.prologue()?;
     let falls_through = cfg::structure::emit(graph, order, &mut lower)?;

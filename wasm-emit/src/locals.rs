@@ -38,29 +38,38 @@ impl Locals {
 
     /// Locals for `func` with the shared locals of `coloring` declared first.
     pub fn with_coloring(func: &ir::Function, coloring: Option<&Coloring>) -> Locals {
-        let mut of_value = SecondaryMap::with_default(NO_LOCAL);
-        of_value.resize(func.dfg.num_values());
-        let mut num_params = 0;
+        let mut locals = Locals {
+            num_params: 0,
+            types: Vec::new(),
+            of_value: SecondaryMap::with_default(NO_LOCAL),
+            free: Default::default(),
+        };
+        locals.reset(func, coloring);
+        locals
+    }
+
+    /// [`Locals::with_coloring`] into these locals, reusing their storage.
+    pub fn reset(&mut self, func: &ir::Function, coloring: Option<&Coloring>) {
+        self.of_value.clear();
+        self.of_value.resize(func.dfg.num_values());
+        self.num_params = 0;
         if let Some(entry) = func.layout.entry_block() {
             for (i, &param) in func.dfg.block_params(entry).iter().enumerate() {
-                of_value[param] = i as u32;
-                num_params += 1;
+                self.of_value[param] = i as u32;
+                self.num_params += 1;
             }
         }
-        let mut types = Vec::new();
+        self.types.clear();
         if let Some(c) = coloring {
-            types = c.types.clone();
+            self.types.extend_from_slice(&c.types);
             for (value, &local) in c.local.iter() {
                 if local != crate::coloring::NONE {
-                    of_value[value] = num_params + local;
+                    self.of_value[value] = self.num_params + local;
                 }
             }
         }
-        Locals {
-            num_params,
-            types,
-            of_value,
-            free: Default::default(),
+        for pool in &mut self.free {
+            pool.clear();
         }
     }
 

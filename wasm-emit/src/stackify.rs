@@ -125,19 +125,46 @@ pub fn placements(
     scan: &Scan,
     keep_local: &[Value],
 ) -> SecondaryMap<Value, Placement> {
+    let mut placement = SecondaryMap::new();
+    placements_into(func, scan, keep_local, &mut placement, &mut Scratch::default());
+    placement
+}
+
+/// Storage `placements_into` keeps from one function to the next.
+#[derive(Default)]
+pub struct Scratch {
+    keep: SecondaryMap<Value, bool>,
+    tree_class: SecondaryMap<Value, Option<Class>>,
+    effects: Vec<u32>,
+    impure: Vec<u32>,
+}
+
+/// [`placements`] into `placement`, with working storage `scratch`.
+pub fn placements_into(
+    func: &ir::Function,
+    scan: &Scan,
+    keep_local: &[Value],
+    placement: &mut SecondaryMap<Value, Placement>,
+    scratch: &mut Scratch,
+) {
     let dfg = &func.dfg;
     let (user, uses) = (&scan.user, &scan.count);
-    let mut keep: SecondaryMap<Value, bool> = SecondaryMap::new();
+    let Scratch {
+        keep,
+        tree_class,
+        effects,
+        impure,
+    } = scratch;
+    keep.clear();
     for &v in keep_local {
         keep[v] = true;
     }
-    let mut placement: SecondaryMap<Value, Placement> = SecondaryMap::new();
+    placement.clear();
     placement.resize(dfg.num_values());
     // The class of an instruction together with the trees it pushes: moving it moves
     // them too.
-    let mut tree_class: SecondaryMap<Value, Option<Class>> = SecondaryMap::new();
+    tree_class.clear();
     tree_class.resize(dfg.num_values());
-    let (mut effects, mut impure) = (Vec::with_capacity(64), Vec::with_capacity(64));
     for b in 0..scan.blocks.len() {
         let range = scan.block_range(b);
         let classes = &scan.classes[range.clone()];
@@ -203,7 +230,6 @@ pub fn placements(
             }
         }
     }
-    placement
 }
 
 #[cfg(test)]

@@ -16,9 +16,63 @@ pub struct NameIndex {
     /// `u<namespace>:<index>` by its numbers.
     user: FxHashMap<(u32, u32), u32>,
     /// `%name` by the bytes after the `%`.
-    testcase: FxHashMap<Box<[u8]>, u32>,
+    testcase: FxHashMap<NameBytes, u32>,
     /// Any other name, as text.
     other: FxHashMap<Box<str>, u32>,
+}
+
+/// A name's bytes, in place when short (most are): a lookup then reads no other memory
+/// than the table's, and a module's many names cost no allocation each.
+#[derive(Clone)]
+enum NameBytes {
+    Short { len: u8, bytes: [u8; SHORT] },
+    Long(Box<[u8]>),
+}
+
+/// The longest name kept in place.
+const SHORT: usize = 22;
+
+impl NameBytes {
+    fn new(bytes: &[u8]) -> NameBytes {
+        if bytes.len() <= SHORT {
+            let mut short = [0; SHORT];
+            short[..bytes.len()].copy_from_slice(bytes);
+            NameBytes::Short {
+                len: bytes.len() as u8,
+                bytes: short,
+            }
+        } else {
+            NameBytes::Long(bytes.into())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            NameBytes::Short { len, bytes } => &bytes[..*len as usize],
+            NameBytes::Long(bytes) => bytes,
+        }
+    }
+}
+
+// Hashed and compared as the bytes, so that a table of them is searched by `&[u8]`.
+impl std::hash::Hash for NameBytes {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state)
+    }
+}
+
+impl PartialEq for NameBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for NameBytes {}
+
+impl std::borrow::Borrow<[u8]> for NameBytes {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
 }
 
 /// How a printed name is stored.
@@ -51,7 +105,7 @@ impl NameIndex {
     pub fn insert(&mut self, name: &str, value: u32) -> Option<u32> {
         match key(name) {
             Key::User(namespace, index) => self.user.insert((namespace, index), value),
-            Key::TestCase(bytes) => self.testcase.insert(bytes.into(), value),
+            Key::TestCase(bytes) => self.testcase.insert(NameBytes::new(bytes), value),
             Key::Other(text) => self.other.insert(text.into(), value),
         }
     }
@@ -84,7 +138,7 @@ impl NameIndex {
     pub fn insert_func(&mut self, name: &ir::UserFuncName, value: u32) -> Option<u32> {
         match name {
             ir::UserFuncName::User(u) => self.user.insert((u.namespace, u.index), value),
-            ir::UserFuncName::Testcase(t) => self.testcase.insert(t.raw().into(), value),
+            ir::UserFuncName::Testcase(t) => self.testcase.insert(NameBytes::new(t.raw()), value),
         }
     }
 
@@ -114,7 +168,7 @@ fn user_name_numbers(name: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{TestcaseName, UserExternalName};
+    use cranelift_codegen::ir::UserExternalName;
 
     #[test]
     fn printed_and_external_names_agree() {
@@ -131,7 +185,7 @@ mod tests {
             index.get_external(&func, &ExternalName::User(user)),
             Some(4)
         );
-        let testcase = ExternalName::TestCase(TestcaseName::new("callee"));
+        let testcase = ExternalName::testcase("callee");
         assert_eq!(index.get_external(&func, &testcase), Some(2));
         assert_eq!(index.get("plain"), Some(3));
         // Not canonical user names stay text, as they never print that way.
@@ -141,5 +195,10 @@ mod tests {
         let name = ir::UserFuncName::testcase("callee");
         assert!(index.contains_func(&name));
         assert!(!index.contains_func(&ir::UserFuncName::testcase("other")));
+        // Long names are kept out of place, and found the same way.
+        let long = "a_function_name_longer_than_twenty_two_bytes";
+        assert_eq!(index.insert(&format!("%{long}"), 6), None);
+        let testcase = ExternalName::testcase(long);
+        assert_eq!(index.get_external(&func, &testcase), Some(6));
     }
 }

@@ -108,8 +108,11 @@ impl Default for Options {
 
 /// The export name of a CLIF function name: `%name` → `name`, `u1:2` stays `u1:2`.
 pub fn export_name(name: &ir::UserFuncName) -> String {
-    let text = name.to_string();
-    text.strip_prefix('%').map(str::to_string).unwrap_or(text)
+    let mut text = name.to_string();
+    if text.starts_with('%') {
+        text.remove(0);
+    }
+    text
 }
 
 /// Check that `func` is valid CLIF, keeps the off-heap rules of `decls`, and uses only
@@ -313,12 +316,13 @@ pub fn compile_with_layout(
     let mut workspace = func::Workspace::default();
     for (func, analysis) in functions.iter().zip(&analyses) {
         let lowered = func::lower_function_in(func, &mut env, analysis, &mut workspace)?;
-        let key = func.name.to_string();
+        let renamed = if layout.func_names.is_empty() {
+            None
+        } else {
+            layout.func_names.get(&func.name.to_string()).cloned()
+        };
         defined.push(DefinedFunction {
-            name: match layout.func_names.get(&key) {
-                Some(name) => name.clone(),
-                None => export_name(&func.name),
-            },
+            name: renamed.unwrap_or_else(|| export_name(&func.name)),
             export: options.export_functions,
             lowered,
         });

@@ -4,6 +4,7 @@
 //! backend's own such as `__stack_pointer`), and the wasm features the module needs.
 
 use super::names::NameIndex;
+use rustc_hash::FxHashMap;
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::layout::{ModuleLayout, SegmentMode};
 use crate::runtime::Helper;
@@ -116,7 +117,7 @@ pub enum Callee {
 pub struct ModuleEnv {
     /// The target.
     pub target: Target,
-    types: HashMap<WasmSig, u32>,
+    types: FxHashMap<WasmSig, u32>,
     /// Function types, by type index.
     pub type_list: Vec<WasmSig>,
     /// Function imports (function indices `0..imports.len()`).
@@ -191,7 +192,7 @@ impl ModuleEnv {
             ref_funcs: Vec::new(),
             uses_reference_types,
             target,
-            types: HashMap::new(),
+            types: FxHashMap::default(),
             type_list: Vec::new(),
             imports: Vec::new(),
             names: NameIndex::default(),

@@ -270,6 +270,10 @@ pub fn callee_kind(func: &ir::Function, func_ref: FuncRef) -> CalleeKind {
     let ExternalName::TestCase(name) = &ext.name else {
         return CalleeKind::Plain;
     };
+    // Most callees are plain: look at the prefix before validating the whole name.
+    if !name.raw().starts_with(PREFIX.as_bytes()) {
+        return CalleeKind::Plain;
+    }
     let Ok(name) = std::str::from_utf8(name.raw()) else {
         return CalleeKind::Plain;
     };

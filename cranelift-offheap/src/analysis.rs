@@ -90,14 +90,7 @@ static PLAIN: std::sync::OnceLock<SigRefs> = std::sync::OnceLock::new();
 impl Analysis {
     /// Analyze `func` against `decls`.
     pub fn compute(func: &ir::Function, decls: &ModuleDecls) -> Analysis {
-        let func_refs = if decls.has_func_refs() {
-            decls
-                .func_refs(&func.name.to_string())
-                .cloned()
-                .unwrap_or_default()
-        } else {
-            FuncRefs::default()
-        };
+        let func_refs = func_refs_of(func, decls);
         // Places come only from value slots and off-heap symbols, and references only
         // from reference-typed signatures and from places: without them there is
         // nothing to find.
@@ -279,6 +272,19 @@ impl Analysis {
                 }
             }
         }
+    }
+}
+
+/// The reference types `decls` records for the signatures of `func` (empty if none),
+/// found without looking at its instructions.
+pub fn func_refs_of(func: &ir::Function, decls: &ModuleDecls) -> FuncRefs {
+    if decls.has_func_refs() {
+        decls
+            .func_refs(&func.name.to_string())
+            .cloned()
+            .unwrap_or_default()
+    } else {
+        FuncRefs::default()
     }
 }
 

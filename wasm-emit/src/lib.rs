@@ -63,7 +63,8 @@ pub use target::Target;
 
 use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::{ir, settings, verify_function};
-use cranelift_offheap::analysis::Analysis;
+use cranelift_offheap::analysis::{func_refs_of, Analysis};
+use cranelift_offheap::FuncRefs;
 use cranelift_offheap::ModuleDecls;
 use module::env::{ModuleEnv, WasmSig};
 use module::names::NameIndex;
@@ -297,25 +298,24 @@ pub fn compile_with_layout(
     layout: &ModuleLayout,
     options: &Options,
 ) -> Result<Vec<u8>> {
-    let analyses: Vec<Analysis> = functions
-        .iter()
-        .map(|f| Analysis::compute(f, decls))
-        .collect();
-    // The feature gate runs in each function's first lowering walk (`scan`).
-    for (func, analysis) in functions.iter().zip(&analyses) {
-        check_input(func, decls, options, analysis)?;
-    }
+    // The index spaces first, from what each function declares (not its instructions);
+    // then each function is analyzed, checked and lowered in one go, while its IR is in
+    // the cache (a module can have a hundred thousand functions).
+    let func_refs: Vec<FuncRefs> = functions.iter().map(|f| func_refs_of(f, decls)).collect();
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
-    declare_imports(&mut env, functions, &analyses, options)?;
-    for (func, analysis) in functions.iter().zip(&analyses) {
-        let refs = &analysis.func_refs.signature;
-        env.define(func.name.to_string(), WasmSig::of(&func.signature, refs))?;
+    declare_imports(&mut env, functions, &func_refs, options)?;
+    for (func, refs) in functions.iter().zip(&func_refs) {
+        env.define(func.name.to_string(), WasmSig::of(&func.signature, &refs.signature))?;
     }
+    drop(func_refs);
     env.resolve_layout()?;
     let mut defined = Vec::with_capacity(functions.len());
     let mut workspace = func::Workspace::default();
-    for (func, analysis) in functions.iter().zip(&analyses) {
-        let lowered = func::lower_function_in(func, &mut env, analysis, &mut workspace)?;
+    for func in functions {
+        let analysis = Analysis::compute(func, decls);
+        // The feature gate runs in the function's first lowering walk (`scan`).
+        check_input(func, decls, options, &analysis)?;
+        let lowered = func::lower_function_in(func, &mut env, &analysis, &mut workspace)?;
         let renamed = if layout.func_names.is_empty() {
             None
         } else {
@@ -379,7 +379,7 @@ pub fn compile_with_layout(
 fn declare_imports(
     env: &mut ModuleEnv,
     functions: &[ir::Function],
-    analyses: &[Analysis],
+    func_refs: &[FuncRefs],
     options: &Options,
 ) -> Result<()> {
     let mut defined = NameIndex::with_capacity(functions.len());
@@ -388,8 +388,7 @@ fn declare_imports(
     }
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
     let mut imported_index: FxHashMap<String, usize> = FxHashMap::default();
-    for (func, analysis) in functions.iter().zip(analyses) {
-        let refs = &analysis.func_refs;
+    for (func, refs) in functions.iter().zip(func_refs) {
         for (func_ref, ext) in isel::declared_callees(func) {
             if matches!(
                 ext.name,

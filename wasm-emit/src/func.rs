@@ -245,8 +245,7 @@ pub fn lower_function_in(
             analysis,
             scan,
             placement,
-            color,
-            spare,
+            (color, spare),
         )?;
         if lower.misplaced.is_empty() {
             break lower;
@@ -292,8 +291,7 @@ fn attempt<'a>(
     analysis: &'a Analysis,
     scan: &'a Scan,
     placement: SecondaryMap<Value, Placement>,
-    color_scratch: &mut ColorScratch,
-    spare: &mut Spare,
+    (color_scratch, spare): (&mut ColorScratch, &mut Spare),
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),

@@ -67,7 +67,6 @@ use cranelift_offheap::analysis::{func_refs_of, Analysis};
 use cranelift_offheap::FuncRefs;
 use cranelift_offheap::ModuleDecls;
 use module::env::{ModuleEnv, WasmSig};
-use module::names::NameIndex;
 use module::DefinedFunction;
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
@@ -303,10 +302,14 @@ pub fn compile_with_layout(
     // the cache (a module can have a hundred thousand functions).
     let func_refs: Vec<FuncRefs> = functions.iter().map(|f| func_refs_of(f, decls)).collect();
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
-    declare_imports(&mut env, functions, &func_refs, options)?;
+    // Definitions first, so that finding imports can ask which callees are defined.
     for (func, refs) in functions.iter().zip(&func_refs) {
-        env.define(func.name.to_string(), WasmSig::of(&func.signature, &refs.signature))?;
+        env.define(
+            func.name.to_string(),
+            WasmSig::of(&func.signature, &refs.signature),
+        )?;
     }
+    declare_imports(&mut env, functions, &func_refs, options)?;
     drop(func_refs);
     env.resolve_layout()?;
     let mut defined = Vec::with_capacity(functions.len());
@@ -382,10 +385,7 @@ fn declare_imports(
     func_refs: &[FuncRefs],
     options: &Options,
 ) -> Result<()> {
-    let mut defined = NameIndex::with_capacity(functions.len());
-    for (i, func) in functions.iter().enumerate() {
-        defined.insert_func(&func.name, i as u32);
-    }
+    // Only the definitions are in `env` yet: a callee it knows is defined.
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
     let mut imported_index: FxHashMap<String, usize> = FxHashMap::default();
     for (func, refs) in functions.iter().zip(func_refs) {
@@ -399,11 +399,11 @@ fn declare_imports(
                 continue;
             }
             // Defined callees are found by name without printing it.
-            if defined.get_external(func, &ext.name).is_some() {
+            if env.lookup_external(func, &ext.name).is_some() {
                 continue;
             }
             let key = isel::callee_key(func, func_ref);
-            if defined.get(&key).is_some() {
+            if env.lookup(&key).is_some() {
                 continue;
             }
             let plain = cranelift_offheap::SigRefs::default();
@@ -448,7 +448,7 @@ fn declare_imports(
                 .with_hint("declare every import with one signature"));
             }
         }
-        if defined.get(&import.name).is_some() {
+        if env.defines(&import.name) {
             return Err(Error::new(
                 ErrorKind::Invalid,
                 import.name.clone(),

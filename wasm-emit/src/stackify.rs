@@ -126,7 +126,13 @@ pub fn placements(
     keep_local: &[Value],
 ) -> SecondaryMap<Value, Placement> {
     let mut placement = SecondaryMap::new();
-    placements_into(func, scan, keep_local, &mut placement, &mut Scratch::default());
+    placements_into(
+        func,
+        scan,
+        keep_local,
+        &mut placement,
+        &mut Scratch::default(),
+    );
     placement
 }
 

@@ -4,7 +4,6 @@
 //! backend's own such as `__stack_pointer`), and the wasm features the module needs.
 
 use super::names::NameIndex;
-use rustc_hash::FxHashMap;
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::layout::{ModuleLayout, SegmentMode};
 use crate::runtime::Helper;
@@ -12,6 +11,7 @@ use crate::target::Target;
 use crate::types::val_type;
 use cranelift_codegen::ir;
 use cranelift_offheap::{GlobalId, ModuleDecls, RefType, SigRefs, TableId, WasmType};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use wasm_encoder::ValType;
 
@@ -81,6 +81,10 @@ impl WasmSig {
             .any(|t| matches!(t, ValType::Ref(_)))
     }
 }
+
+/// Marks a `names` entry as a defined function's ordinal (imports may be declared after
+/// definitions, and come first in the index space).
+const DEFINED: u32 = 1 << 31;
 
 /// A function import.
 #[derive(Clone, Debug)]
@@ -228,9 +232,9 @@ impl ModuleEnv {
         index
     }
 
-    /// Declare a function import; all imports must be declared before any definition.
+    /// Declare a function import. Imports come first in the function index space, so
+    /// indices are final (and [`ModuleEnv::lookup`] may be used) once all are declared.
     pub fn import(&mut self, key: String, module: &str, name: &str, sig: WasmSig) -> u32 {
-        debug_assert!(self.defined_types.is_empty());
         let type_index = self.type_index(sig);
         let index = self.imports.len() as u32;
         self.imports.push(FuncImport {
@@ -242,11 +246,13 @@ impl ModuleEnv {
         index
     }
 
-    /// Declare a defined function under its CLIF name.
+    /// Declare a defined function under its CLIF name; its index (returned) counts the
+    /// imports declared so far.
     pub fn define(&mut self, key: String, sig: WasmSig) -> Result<u32> {
         let type_index = self.type_index(sig);
-        let index = self.imports.len() as u32 + self.defined_types.len() as u32;
-        if self.names.insert(&key, index).is_some() {
+        let ordinal = self.defined_types.len() as u32;
+        let index = self.imports.len() as u32 + ordinal;
+        if self.names.insert(&key, DEFINED | ordinal).is_some() {
             return Err(Error::new(
                 ErrorKind::Invalid,
                 key,
@@ -260,14 +266,33 @@ impl ModuleEnv {
 
     /// The function index of a CLIF name, if it is imported or defined.
     pub fn lookup(&self, key: &str) -> Option<u32> {
-        self.names.get(key)
+        self.names.get(key).map(|entry| self.function_index(entry))
     }
 
     /// The function index of callee `name` of `func`, if it is imported or defined and
     /// is a user or test-case name (found without printing it); `None` also for names
     /// that [`ModuleEnv::lookup`] must resolve by their printed form.
     pub fn lookup_external(&self, func: &ir::Function, name: &ir::ExternalName) -> Option<u32> {
-        self.names.get_external(func, name)
+        self.names
+            .get_external(func, name)
+            .map(|entry| self.function_index(entry))
+    }
+
+    /// Whether the CLIF name `key` is a defined function.
+    pub fn defines(&self, key: &str) -> bool {
+        self.names
+            .get(key)
+            .is_some_and(|entry| entry & DEFINED != 0)
+    }
+
+    /// The function index of a `names` entry: an import's index, or a definition's
+    /// ordinal marked `DEFINED` (defined functions follow all imports).
+    fn function_index(&self, entry: u32) -> u32 {
+        if entry & DEFINED != 0 {
+            self.imports.len() as u32 + (entry & !DEFINED)
+        } else {
+            entry
+        }
     }
 
     /// The type index of function `index`.

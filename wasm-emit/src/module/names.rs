@@ -93,14 +93,6 @@ fn key(name: &str) -> Key<'_> {
 }
 
 impl NameIndex {
-    /// An empty index with room for `n` names.
-    pub fn with_capacity(n: usize) -> NameIndex {
-        let mut index = NameIndex::default();
-        index.user.reserve(n);
-        index.testcase.reserve(n);
-        index
-    }
-
     /// Map the printed name `name` to `value`; the value it had before, if any.
     pub fn insert(&mut self, name: &str, value: u32) -> Option<u32> {
         match key(name) {
@@ -131,22 +123,6 @@ impl NameIndex {
             }
             ExternalName::TestCase(name) => self.testcase.get(name.raw()).copied(),
             _ => None,
-        }
-    }
-
-    /// Map function name `name` to `value`, as [`NameIndex::insert`] of its printed form.
-    pub fn insert_func(&mut self, name: &ir::UserFuncName, value: u32) -> Option<u32> {
-        match name {
-            ir::UserFuncName::User(u) => self.user.insert((u.namespace, u.index), value),
-            ir::UserFuncName::Testcase(t) => self.testcase.insert(NameBytes::new(t.raw()), value),
-        }
-    }
-
-    /// Whether `name` (a function's own name) is in the index.
-    pub fn contains_func(&self, name: &ir::UserFuncName) -> bool {
-        match name {
-            ir::UserFuncName::User(u) => self.user.contains_key(&(u.namespace, u.index)),
-            ir::UserFuncName::Testcase(t) => self.testcase.contains_key(t.raw()),
         }
     }
 }
@@ -192,9 +168,6 @@ mod tests {
         assert_eq!(index.insert("u03:17", 5), None);
         assert_eq!(index.get("u3:17"), Some(4));
         assert_eq!(index.get("u03:17"), Some(5));
-        let name = ir::UserFuncName::testcase("callee");
-        assert!(index.contains_func(&name));
-        assert!(!index.contains_func(&ir::UserFuncName::testcase("other")));
         // Long names are kept out of place, and found the same way.
         let long = "a_function_name_longer_than_twenty_two_bytes";
         assert_eq!(index.insert(&format!("%{long}"), 6), None);

@@ -17,7 +17,8 @@
 //! ```
 //!
 //! ## Architecture
-//! - [`support`]: decides up front whether a function uses only supported features.
+//! - [`support`]: decides whether a function uses only supported features (on its own for
+//!   [`check`], inside the first lowering walk when compiling).
 //! - [`cfg`]: the lowering graph, dominators, irreducible-loop repair and structuring.
 //! - [`isel`]: instruction selection, by operand kind.
 //! - [`scan`]: one walk of a function's layout into flat arrays the later passes share.

@@ -3,7 +3,9 @@
 //!
 //! Keeping this apart from instruction selection lets callers (the runtest harness, the
 //! CLI) classify a function as "unsupported" without lowering it, and lets instruction
-//! selection assume every type it sees is one of i8, i16, i32, i64, f32 and f64.
+//! selection assume every type it sees is one of i8, i16, i32, i64, f32 and f64. Lowering
+//! runs the same checks ([`Gate`]) inside its first walk over the function (`scan`), so
+//! that compiling walks the function once for both.
 
 use crate::error::{Error, ErrorKind, Feature, Result};
 use cranelift_codegen::ir::{self, types, InstructionData, Opcode, Type};

@@ -1,16 +1,15 @@
-//! Lowering of one function: builds its lowering graph, structures it, and drives
-//! instruction selection block by block into one wasm function body.
+//! Lowering of one function: the state instruction selection works on (`FuncLower`: value
+//! access through the operand stack or locals, the frame, parallel copies) and the
+//! structurer's view of it; `driver` runs the passes and the lowering attempts.
 
-use crate::cfg::{self, structure::NodeEmitter, Graph, Node, NodeKind, Order};
-use crate::coloring::ColorScratch;
+use crate::cfg::{self, structure::NodeEmitter, Graph, Node, NodeKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameLayout;
 use crate::locals::Locals;
 use crate::module::env::ref_val_type;
 use crate::module::env::ModuleEnv;
 use crate::scan::Scan;
-use crate::stackify::{self, Placement};
-use crate::support::Gate;
+use crate::stackify::Placement;
 use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
 use cranelift_entity::SecondaryMap;
@@ -18,58 +17,10 @@ use cranelift_offheap::analysis::Analysis;
 use cranelift_offheap::WasmType;
 use wasm_encoder::{InstructionSink, ValType};
 
-/// The most locals (parameters included) wasm engines accept in one function.
-const MAX_LOCALS: usize = 50_000;
-
-/// A lowered function body with what the name section needs.
-pub struct LoweredFunction {
-    /// The encoded body (locals and code).
-    pub body: wasm_encoder::Function,
-    /// Local names by local index, in index order.
-    pub local_names: Vec<(u32, LocalName)>,
-}
-
-/// What a local is named after in the name section.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LocalName {
-    /// A CLIF value (`v12`).
-    Value(Value),
-    /// A CLIF stack slot kept in a local (`ss0`).
-    Slot(ir::StackSlot),
-}
-
-impl LocalName {
-    /// Append the name as CLIF prints it (`v12`, `ss0`) to `out`, without the formatting
-    /// machinery: a module has a name for almost every local.
-    pub fn write_to(self, out: &mut String) {
-        let (prefix, number) = match self {
-            LocalName::Value(v) => ("v", v.as_u32()),
-            LocalName::Slot(s) => ("ss", s.as_u32()),
-        };
-        out.push_str(prefix);
-        let mut digits = [0u8; 10];
-        let mut at = digits.len();
-        let mut n = number;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.extend(digits[at..].iter().map(|&d| d as char));
-    }
-}
-
-impl std::fmt::Display for LocalName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LocalName::Value(v) => v.fmt(f),
-            LocalName::Slot(s) => s.fmt(f),
-        }
-    }
-}
+mod driver;
+pub use driver::{
+    lower_function, lower_function_in, lower_function_with, LocalName, LoweredFunction, Workspace,
+};
 
 /// The frame of a function with explicit stack slots.
 pub struct Frame {
@@ -115,239 +66,6 @@ pub struct FuncLower<'a> {
     pub callees: SecondaryMap<ir::FuncRef, u32>,
     /// A buffer for `copies`, kept so that copying allocates nothing.
     pending_copies: Vec<(Value, Value)>,
-}
-
-/// Lower `func` against `env`.
-pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<LoweredFunction> {
-    let analysis = Analysis::compute(func, &env.decls);
-    lower_function_with(func, env, &analysis)
-}
-
-/// [`lower_function`] with the off-heap analysis of `func` already computed.
-pub fn lower_function_with(
-    func: &ir::Function,
-    env: &mut ModuleEnv,
-    analysis: &Analysis,
-) -> Result<LoweredFunction> {
-    lower_function_in(func, env, analysis, &mut Workspace::default())
-}
-
-/// Storage the lowering passes keep from one function to the next, so that lowering a
-/// module of many functions does not allocate it again for each.
-#[derive(Default)]
-pub struct Workspace {
-    scan: Scan,
-    graph: Graph,
-    order: Order,
-    color: ColorScratch,
-    placement: stackify::Scratch,
-    spare: Spare,
-}
-
-/// The storage of the last `FuncLower`, for the next one.
-struct Spare {
-    locals: Option<Locals>,
-    code: Vec<u8>,
-    placement: SecondaryMap<Value, Placement>,
-    emitted: SecondaryMap<Value, bool>,
-    slot_locals: SecondaryMap<StackSlot, u32>,
-    callees: SecondaryMap<ir::FuncRef, u32>,
-    pending_copies: Vec<(Value, Value)>,
-}
-
-impl Default for Spare {
-    fn default() -> Self {
-        Spare {
-            locals: None,
-            code: Vec::new(),
-            placement: SecondaryMap::new(),
-            emitted: SecondaryMap::new(),
-            slot_locals: SecondaryMap::with_default(u32::MAX),
-            callees: SecondaryMap::with_default(u32::MAX),
-            pending_copies: Vec::new(),
-        }
-    }
-}
-
-impl Spare {
-    /// Keep the storage of `lower`.
-    fn keep(&mut self, lower: FuncLower) {
-        self.locals = Some(lower.locals);
-        self.code = lower.code;
-        self.placement = lower.placement;
-        self.emitted = lower.emitted;
-        self.slot_locals = lower.slot_locals;
-        self.callees = lower.callees;
-        self.pending_copies = lower.pending_copies;
-    }
-}
-
-/// [`lower_function_with`] reusing the storage of `workspace`.
-pub fn lower_function_in(
-    func: &ir::Function,
-    env: &mut ModuleEnv,
-    analysis: &Analysis,
-    workspace: &mut Workspace,
-) -> Result<LoweredFunction> {
-    if func.layout.entry_block().is_none() {
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            func.name.to_string(),
-            "the function has no body",
-        )
-        .with_hint("a function to lower needs at least an entry block"));
-    }
-    // The first walk over the function checks it against the feature gate too.
-    let gate = Gate {
-        decls: &env.decls,
-        symbols: &env.layout.symbols,
-    };
-    let Workspace {
-        scan,
-        graph,
-        order,
-        color,
-        placement: placement_scratch,
-        spare,
-    } = workspace;
-    scan.recompute(func, Some(&gate))?;
-    let scan = &*scan;
-    cfg::graph::build_into(graph, func);
-    order.recompute(graph);
-    if !order.is_reducible(graph) {
-        cfg::irreducible::make_reducible(graph, order);
-        order.recompute(graph);
-        if !order.is_reducible(graph) {
-            return Err(Error::new(
-                ErrorKind::Internal,
-                func.name.to_string(),
-                "irreducible control flow could not be repaired",
-            ));
-        }
-    }
-    // Lower with values on the operand stack where `stackify` allows; a value whose
-    // instruction's lowering does not fit that discipline goes back to a local, and the
-    // function is lowered again (rare: a few instructions read an operand twice).
-    let mut keep_local: Vec<Value> = Vec::new();
-    let mut attempts = 0;
-    let lower = loop {
-        attempts += 1;
-        let mut placement = std::mem::take(&mut spare.placement);
-        if attempts > 4 {
-            placement.clear();
-        } else {
-            stackify::placements_into(func, scan, &keep_local, &mut placement, placement_scratch);
-        }
-        let lower = attempt(
-            func,
-            &mut *env,
-            (graph, order),
-            analysis,
-            scan,
-            placement,
-            (color, spare),
-        )?;
-        if lower.misplaced.is_empty() {
-            break lower;
-        }
-        keep_local.extend(lower.misplaced.iter().copied());
-        spare.keep(lower);
-    };
-    let locals = lower.locals.num_params() as usize + lower.locals.declared().len();
-    if locals > MAX_LOCALS {
-        return Err(Error::new(
-            ErrorKind::Unsupported(crate::error::Feature::Other("more than 50,000 locals")),
-            func.name.to_string(),
-            format!("the function needs {locals} wasm locals; engines accept at most {MAX_LOCALS}"),
-        )
-        .with_hint("split the function; local coloring will lift this limit"));
-    }
-    let mut body =
-        wasm_encoder::Function::new_with_locals_types(lower.locals.declared().iter().copied());
-    body.raw(lower.code.iter().copied());
-    // Named by entity, printed only when the name section is written.
-    let mut local_names: Vec<(u32, LocalName)> = lower
-        .locals
-        .named()
-        .map(|(value, local)| (local, LocalName::Value(value)))
-        .collect();
-    local_names.extend(
-        lower
-            .slot_locals
-            .iter()
-            .filter(|(_, &l)| l != u32::MAX)
-            .map(|(slot, &l)| (l, LocalName::Slot(slot))),
-    );
-    local_names.sort_unstable_by_key(|&(local, _)| local);
-    spare.keep(lower);
-    Ok(LoweredFunction { body, local_names })
-}
-
-/// One lowering of `func` with the value placement `placement`.
-fn attempt<'a>(
-    func: &'a ir::Function,
-    env: &'a mut ModuleEnv,
-    (graph, order): (&'a Graph, &Order),
-    analysis: &'a Analysis,
-    scan: &'a Scan,
-    placement: SecondaryMap<Value, Placement>,
-    (color_scratch, spare): (&mut ColorScratch, &mut Spare),
-) -> Result<FuncLower<'a>> {
-    let val_type_of = |v: Value| match analysis.ref_type(func, v) {
-        Some(r) => ref_val_type(r),
-        None => val_type(func.dfg.value_type(v)),
-    };
-    let coloring = crate::coloring::color(
-        func,
-        scan,
-        graph,
-        order,
-        &placement,
-        &val_type_of,
-        color_scratch,
-    );
-    let locals = match spare.locals.take() {
-        Some(mut locals) => {
-            locals.reset(func, Some(&coloring));
-            locals
-        }
-        None => Locals::with_coloring(func, Some(&coloring)),
-    };
-    let mut code = std::mem::take(&mut spare.code);
-    code.clear();
-    code.reserve(64 + 8 * func.dfg.num_insts());
-    let mut emitted = std::mem::take(&mut spare.emitted);
-    emitted.clear();
-    emitted.resize(func.dfg.num_values());
-    let mut slot_locals = std::mem::take(&mut spare.slot_locals);
-    slot_locals.clear();
-    let mut callees = std::mem::take(&mut spare.callees);
-    callees.clear();
-    let mut lower = FuncLower {
-        func,
-        env,
-        graph,
-        locals,
-        code,
-        frame: None,
-        analysis,
-        slot_locals,
-        label_local: None,
-        placement,
-        emitted,
-        misplaced: Vec::new(),
-        last_set: None,
-        scan,
-        callees,
-        pending_copies: std::mem::take(&mut spare.pending_copies),
-    };
-    lower.prologue()?;
-    let falls_through = cfg::structure::emit(graph, order, &mut lower)?;
-    if falls_through {
-        lower.sink().unreachable();
-    }
-    lower.sink().end();
-    Ok(lower)
 }
 
 impl<'a> FuncLower<'a> {
@@ -753,26 +471,5 @@ impl NodeEmitter for FuncLower<'_> {
                     a == param || self.same_local(a, param)
                 })
             })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::LocalName;
-    use cranelift_codegen::ir::{StackSlot, Value};
-    use cranelift_entity::EntityRef;
-
-    #[test]
-    fn local_names_print_as_clif_does() {
-        for n in [0, 7, 10, 99, 1234, 4_000_000_000] {
-            for name in [
-                LocalName::Value(Value::from_u32(n)),
-                LocalName::Slot(StackSlot::new(n as usize)),
-            ] {
-                let mut text = String::new();
-                name.write_to(&mut text);
-                assert_eq!(text, name.to_string());
-            }
-        }
     }
 }

@@ -222,10 +222,8 @@ pub fn color(
         for p in unused.drain(..) {
             c.release(c.coloring.local[p]);
         }
-        let mut dying = liveness.dying(block).iter().peekable();
         let range = scan.block_range(scan.ordinal[block] as usize);
-        for (i, k) in range.enumerate() {
-            let i = i as u32;
+        for k in range {
             for &r in scan.results(k) {
                 if colored(r) {
                     take(&mut c, r, &mut unused);
@@ -234,7 +232,7 @@ pub fn color(
             for r in unused.drain(..) {
                 c.release(c.coloring.local[r]);
             }
-            while let Some(&(_, v)) = dying.next_if(|&&(at, _)| at == i) {
+            for &v in liveness.dying_at(k) {
                 let local = c.coloring.local[v];
                 if local != NONE {
                     c.release(local);

@@ -146,7 +146,8 @@ fn bucket_into<T: Copy>(n: usize, items: &[(u32, T)], out: &mut Buckets<T>) {
 #[derive(Default)]
 pub struct Liveness {
     live_in: Buckets<Value>,
-    dying: Buckets<(u32, Value)>,
+    /// The values whose last read is at each position (in `Scan::insts`).
+    dying: Buckets<Value>,
     dead_at_def: SecondaryMap<Value, bool>,
     // Scratch of `compute`.
     emit_pos: Vec<u32>,
@@ -158,7 +159,7 @@ pub struct Liveness {
     last_mark: Vec<u32>,
     last_pos: Vec<u32>,
     live_in_pairs: Vec<(u32, Value)>,
-    dying_pairs: Vec<(u32, (u32, Value))>,
+    dying_pairs: Vec<(u32, Value)>,
     use_blocks: Vec<Block>,
     work: Vec<Block>,
     crossing: Vec<bool>,
@@ -260,6 +261,10 @@ impl Liveness {
         refill(last_pos, num_blocks, 0);
         live_in_pairs.clear();
         dying_pairs.clear();
+        // A read at `at` within `block`, as a position in `scan.insts`.
+        let position = |block: Block, at: u32| {
+            scan.block_range(scan.ordinal[block] as usize).start as u32 + at
+        };
         // Values with no use in their block that are not live out of it.
         dead_at_def.clear();
         dead_at_def.resize(dfg.num_values());
@@ -309,7 +314,7 @@ impl Liveness {
             }
             for &b in use_blocks.iter() {
                 if out_mark[b.index()] != mark {
-                    dying_pairs.push((b.as_u32(), (last_pos[b.index()], v)));
+                    dying_pairs.push((position(b, last_pos[b.index()]), v));
                 }
             }
             if let Some(d) = def {
@@ -319,7 +324,7 @@ impl Liveness {
                     Some(at) => {
                         dead_at_def[v] = false;
                         if !live_out {
-                            dying_pairs.push((d.as_u32(), (at, v)));
+                            dying_pairs.push((position(d, at), v));
                         }
                     }
                 }
@@ -332,15 +337,11 @@ impl Liveness {
             }
             dead_at_def[v] = false;
             if let Some(d) = scan.blocks.get(scan.def_block[v] as usize) {
-                dying_pairs.push((d.as_u32(), (local_last[v.index()], v)));
+                dying_pairs.push((position(*d, local_last[v.index()]), v));
             }
         }
         bucket_into(num_blocks, live_in_pairs, live_in);
-        bucket_into(num_blocks, dying_pairs, dying);
-        for b in 0..num_blocks {
-            let range = dying.start[b] as usize..dying.start[b + 1] as usize;
-            dying.items[range].sort_unstable();
-        }
+        bucket_into(scan.insts.len(), dying_pairs, dying);
     }
 
     /// The tracked values live into `block`.
@@ -348,10 +349,10 @@ impl Liveness {
         self.live_in.get(block.index())
     }
 
-    /// The tracked values whose last use is in `block` and that are dead after it, with
-    /// the position of that use, by position.
-    pub fn dying(&self, block: Block) -> &[(u32, Value)] {
-        self.dying.get(block.index())
+    /// The tracked values whose last read is by the instruction at position `k` (in
+    /// `Scan::insts`) and that are dead after it.
+    pub fn dying_at(&self, k: usize) -> &[Value] {
+        self.dying.get(k)
     }
 
     /// Whether tracked `value` is dead right after its definition: not used in its block

@@ -18,41 +18,6 @@ use cranelift_entity::{EntityRef, SecondaryMap};
 /// No block (a value defined nowhere, such as an unused alias target).
 pub const NO_BLOCK: u32 = u32::MAX;
 
-/// A `SecondaryMap` emptied and sized for the next function.
-trait Clear {
-    fn clear_to(&mut self, len: usize);
-}
-
-impl<K: cranelift_entity::EntityRef, V: Clone> Clear for SecondaryMap<K, V> {
-    fn clear_to(&mut self, len: usize) {
-        self.clear();
-        self.resize(len);
-    }
-}
-
-impl Default for Scan {
-    fn default() -> Self {
-        Scan {
-            blocks: Vec::new(),
-            ordinal: SecondaryMap::with_default(NO_BLOCK),
-            block_start: Vec::new(),
-            insts: Vec::new(),
-            index: SecondaryMap::new(),
-            block_of: Vec::new(),
-            classes: Vec::new(),
-            operands: Vec::new(),
-            op_start: Vec::new(),
-            arg_end: Vec::new(),
-            results: Vec::new(),
-            res_start: Vec::new(),
-            def_block: SecondaryMap::with_default(NO_BLOCK),
-            canon: Vec::new(),
-            count: SecondaryMap::new(),
-            user: SecondaryMap::new(),
-        }
-    }
-}
-
 /// The flat facts of one function.
 pub struct Scan {
     /// Blocks in layout order.
@@ -90,6 +55,29 @@ pub struct Scan {
     /// The last instruction reading each value, and whether that read is a block argument
     /// of a conditional edge.
     pub user: SecondaryMap<Value, Option<(Inst, bool)>>,
+}
+
+impl Default for Scan {
+    fn default() -> Self {
+        Scan {
+            blocks: Vec::new(),
+            ordinal: SecondaryMap::with_default(NO_BLOCK),
+            block_start: Vec::new(),
+            insts: Vec::new(),
+            index: SecondaryMap::new(),
+            block_of: Vec::new(),
+            classes: Vec::new(),
+            operands: Vec::new(),
+            op_start: Vec::new(),
+            arg_end: Vec::new(),
+            results: Vec::new(),
+            res_start: Vec::new(),
+            def_block: SecondaryMap::with_default(NO_BLOCK),
+            canon: Vec::new(),
+            count: SecondaryMap::new(),
+            user: SecondaryMap::new(),
+        }
+    }
 }
 
 impl Scan {
@@ -246,5 +234,17 @@ impl Scan {
     #[inline]
     pub fn results(&self, k: usize) -> &[Value] {
         &self.results[self.res_start[k] as usize..self.res_start[k + 1] as usize]
+    }
+}
+
+/// A `SecondaryMap` emptied and sized for the next function.
+trait Clear {
+    fn clear_to(&mut self, len: usize);
+}
+
+impl<K: EntityRef, V: Clone> Clear for SecondaryMap<K, V> {
+    fn clear_to(&mut self, len: usize) {
+        self.clear();
+        self.resize(len);
     }
 }

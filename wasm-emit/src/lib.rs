@@ -22,6 +22,7 @@
 //! - [`cfg`]: the lowering graph, dominators, irreducible-loop repair and structuring.
 //! - [`isel`]: instruction selection, by operand kind.
 //! - [`scan`]: one walk of a function's layout into flat arrays the later passes share.
+//! - [`reuse`]: how the passes empty and size the storage they keep between functions.
 //! - [`stackify`], [`coloring`], [`locals`], [`frame`]: value placement (operand stack or
 //!   shared locals) and the shadow-stack frame.
 //! - [`module`]: index spaces, module assembly, validation.
@@ -44,6 +45,7 @@ pub mod isel;
 pub mod liveness;
 pub mod locals;
 pub mod module;
+pub mod reuse;
 #[cfg(feature = "cli")]
 pub mod runtest;
 pub mod runtime;

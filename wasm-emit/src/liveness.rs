@@ -9,6 +9,8 @@
 //! per-value last position; only reads in other blocks are grouped and walked from.
 
 use crate::cfg::{Edge, Graph, NodeKind, Order};
+use crate::reuse::refill;
+use crate::reuse::ClearTo;
 use crate::scan::{Scan, NO_BLOCK};
 use crate::stackify::Placement;
 use cranelift_codegen::ir::{self, Block, Value};
@@ -119,8 +121,7 @@ impl<T> Default for Buckets<T> {
 /// storage.
 fn bucket_into<T: Copy>(n: usize, items: &[(u32, T)], out: &mut Buckets<T>) {
     let start = &mut out.start;
-    start.clear();
-    start.resize(n + 1, 0);
+    refill(start, n + 1, 0);
     for &(k, _) in items {
         start[k as usize + 1] += 1;
     }
@@ -163,12 +164,6 @@ pub struct Liveness {
     use_blocks: Vec<Block>,
     work: Vec<Block>,
     crossing: Vec<bool>,
-}
-
-/// `v` cleared and filled with `n` copies of `x`.
-fn refill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
-    v.clear();
-    v.resize(n, x);
 }
 
 const NO_MARK: u32 = u32::MAX;
@@ -266,8 +261,7 @@ impl Liveness {
             scan.block_range(scan.ordinal[block] as usize).start as u32 + at
         };
         // Values with no use in their block that are not live out of it.
-        dead_at_def.clear();
-        dead_at_def.resize(dfg.num_values());
+        dead_at_def.clear_to(dfg.num_values());
         for v in dead_at_def.values_mut() {
             *v = true;
         }

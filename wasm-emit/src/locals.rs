@@ -6,6 +6,7 @@
 //! needs at once.
 
 use crate::coloring::Coloring;
+use crate::reuse::ClearTo;
 use cranelift_codegen::ir::{self, Value};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::ValType;
@@ -50,8 +51,7 @@ impl Locals {
 
     /// [`Locals::with_coloring`] into these locals, reusing their storage.
     pub fn reset(&mut self, func: &ir::Function, coloring: Option<&Coloring>) {
-        self.of_value.clear();
-        self.of_value.resize(func.dfg.num_values());
+        self.of_value.clear_to(func.dfg.num_values());
         self.num_params = 0;
         if let Some(entry) = func.layout.entry_block() {
             for (i, &param) in func.dfg.block_params(entry).iter().enumerate() {

@@ -9,6 +9,7 @@
 //! position in layout order.
 
 use crate::error::Result;
+use crate::reuse::ClearTo;
 use crate::stackify::Class;
 use crate::support::Gate;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Value};
@@ -234,17 +235,5 @@ impl Scan {
     #[inline]
     pub fn results(&self, k: usize) -> &[Value] {
         &self.results[self.res_start[k] as usize..self.res_start[k + 1] as usize]
-    }
-}
-
-/// A `SecondaryMap` emptied and sized for the next function.
-trait Clear {
-    fn clear_to(&mut self, len: usize);
-}
-
-impl<K: EntityRef, V: Clone> Clear for SecondaryMap<K, V> {
-    fn clear_to(&mut self, len: usize) {
-        self.clear();
-        self.resize(len);
     }
 }

@@ -23,6 +23,7 @@
 //! A use on a conditional edge (a `brif` or `br_table` argument, copied inside the branch)
 //! takes only pure trees, since the definition then runs on that path alone.
 
+use crate::reuse::ClearTo;
 use crate::scan::Scan;
 use cranelift_codegen::ir::{self, InstructionData, Opcode, Value};
 use cranelift_entity::SecondaryMap;
@@ -165,12 +166,10 @@ pub fn placements_into(
     for &v in keep_local {
         keep[v] = true;
     }
-    placement.clear();
-    placement.resize(dfg.num_values());
+    placement.clear_to(dfg.num_values());
     // The class of an instruction together with the trees it pushes: moving it moves
     // them too.
-    tree_class.clear();
-    tree_class.resize(dfg.num_values());
+    tree_class.clear_to(dfg.num_values());
     for b in 0..scan.blocks.len() {
         let range = scan.block_range(b);
         let classes = &scan.classes[range.clone()];

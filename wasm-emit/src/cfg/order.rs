@@ -5,6 +5,8 @@
 //! so a function with a million blocks does not exhaust the native stack.
 
 use super::graph::{Graph, Node};
+use crate::reuse::refill;
+use crate::reuse::ClearTo;
 use cranelift_entity::{EntityRef, SecondaryMap};
 
 const UNREACHABLE: u32 = u32::MAX;
@@ -60,12 +62,6 @@ impl Default for Order {
     }
 }
 
-/// `v` cleared and filled with `n` copies of `x`.
-fn refill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
-    v.clear();
-    v.resize(n, x);
-}
-
 impl Order {
     /// Compute the order facts of `g`.
     pub fn compute(g: &Graph) -> Order {
@@ -84,13 +80,10 @@ impl Order {
             &mut self.post,
             &mut self.forward_in,
         ] {
-            map.clear();
-            map.resize(n + 1);
+            map.clear_to(n + 1);
         }
-        self.idom.clear();
-        self.idom.resize(n);
-        self.retreating_in.clear();
-        self.retreating_in.resize(n);
+        self.idom.clear_to(n);
+        self.retreating_in.clear_to(n);
         self.postorder(g);
         self.dominators(g);
         self.tree(n);

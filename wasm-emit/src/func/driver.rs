@@ -9,6 +9,7 @@ use crate::coloring::ColorScratch;
 use crate::error::{Error, ErrorKind, Result};
 use crate::locals::Locals;
 use crate::module::env::{ref_val_type, ModuleEnv};
+use crate::reuse::ClearTo;
 use crate::scan::Scan;
 use crate::stackify;
 use crate::support::Gate;
@@ -270,8 +271,7 @@ fn attempt<'a>(
     code.clear();
     code.reserve(64 + 8 * func.dfg.num_insts());
     let mut emitted = std::mem::take(&mut spare.emitted);
-    emitted.clear();
-    emitted.resize(func.dfg.num_values());
+    emitted.clear_to(func.dfg.num_values());
     let mut slot_locals = std::mem::take(&mut spare.slot_locals);
     slot_locals.clear();
     let mut callees = std::mem::take(&mut spare.callees);

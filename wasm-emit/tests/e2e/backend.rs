@@ -45,6 +45,18 @@ fn define(
     m.define_function(id, &mut ctx)
 }
 
+/// Define `id` as a function that calls `callee` without arguments and returns its one
+/// result.
+fn define_caller(m: &mut WasmModule, id: FuncId, callee: FuncId) {
+    define(m, id, |m, b| {
+        let f = m.declare_func_in_func(callee, b.func);
+        let call = b.ins().call(f, &[]);
+        let r = b.inst_results(call)[0];
+        b.ins().return_(&[r]);
+    })
+    .unwrap();
+}
+
 /// A function returning the constant `v` of type `ty`.
 fn constant(m: &mut WasmModule, name: &str, linkage: Linkage, v: i64) -> FuncId {
     let s = sig(m, &[], &[types::I64]);
@@ -116,13 +128,7 @@ fn linkage_decides_imports_and_exports() {
     constant(&mut m, "local", Linkage::Local, 3);
     constant(&mut m, "hidden", Linkage::Hidden, 4);
     let caller = m.declare_function("caller", Linkage::Export, &s).unwrap();
-    define(&mut m, caller, |m, b| {
-        let f = m.declare_func_in_func(ext, b.func);
-        let call = b.ins().call(f, &[]);
-        let r = b.inst_results(call)[0];
-        b.ins().return_(&[r]);
-    })
-    .unwrap();
+    define_caller(&mut m, caller, ext);
     let wasm = m.finish().emit().unwrap();
     let (imports, mut exports) = interface(&wasm);
     exports.sort();
@@ -417,13 +423,7 @@ fn bad_declarations_and_definitions_are_errors() {
     // `needed` is Local, called, and never defined.
     let needed = m.declare_function("needed", Linkage::Local, &s).unwrap();
     let user = m.declare_function("user", Linkage::Export, &s).unwrap();
-    define(&mut m, user, |m, b| {
-        let callee = m.declare_func_in_func(needed, b.func);
-        let call = b.ins().call(callee, &[]);
-        let r = b.inst_results(call)[0];
-        b.ins().return_(&[r]);
-    })
-    .unwrap();
+    define_caller(&mut m, user, needed);
     let err = backend_error(m.finish().emit().unwrap_err());
     assert!(err.contains("never defined"), "{err}");
 }

@@ -300,3 +300,82 @@ fn gaps_in_callee_numbering_are_ignored() {
     );
     m.agree("caller", &[DataValue::I64(5)]);
 }
+
+/// Lowering keeps its storage from one function of a module to the next: nothing of a
+/// large function (its values, locals, stack slot, aliases, blocks) may show in a small one
+/// lowered after it, or the other way round. Callees are found by name without printing it.
+#[test]
+fn functions_lowered_one_after_another_stay_apart() {
+    let big = "function %big(i64) -> i64 {
+             ss0 = explicit_slot 8
+         block0(v0: i64):
+             v1 = iconst.i64 0
+             v18 = stack_addr.i64 ss0
+             store v0, v18
+             jump block1(v1, v1)
+         block1(v2: i64, v3: i64):
+             v4 = icmp ult v2, v0
+             brif v4, block2, block4
+         block2:
+             v5 = iconst.i64 3
+             v6 = urem v2, v5
+             v7 = ireduce.i32 v6
+             br_table v7, block3(v3), [block3(v2), block5]
+         block5:
+             v8 -> v2
+             v9 = imul v8, v8
+             v10 = iadd v3, v9
+             jump block6(v10)
+         block3(v11: i64):
+             v12 = iadd v3, v11
+             jump block6(v12)
+         block6(v13: i64):
+             v14 = iconst.i64 1
+             v15 = iadd v2, v14
+             jump block1(v15, v13)
+         block4:
+             v19 = stack_addr.i64 ss0
+             v16 = load.i64 v19
+             v17 = iadd v3, v16
+             return v17
+         }";
+    let small = "function %small(i64) -> i64 {
+             fn0 = %big(i64) -> i64
+             fn1 = %tiny(i32) -> i32
+         block0(v0: i64):
+             v1 = call fn0(v0)
+             v2 = ireduce.i32 v0
+             v3 = call fn1(v2)
+             v4 = uextend.i64 v3
+             v5 = iadd v1, v4
+             return v5
+         }
+         function %tiny(i32) -> i32 {
+         block0(v0: i32):
+             v1 = iconst.i32 7
+             v2 = imul v0, v1
+             return v2
+         }
+         function %other(i32) -> i32 {
+             fn0 = %tiny(i32) -> i32
+         block0(v0: i32):
+             v1 = call fn0(v0)
+             v2 = iconst.i32 1
+             v3 = iadd v1, v2
+             return v3
+         }";
+    // Large first, then small; and small first, then large. `fn0` names another callee
+    // in each caller.
+    for text in [format!("{big}\n{small}"), format!("{small}\n{big}")] {
+        let m = build(&text);
+        for n in [0, 1, 2, 5, 17] {
+            m.agree("big", &[DataValue::I64(n)]);
+            m.agree("small", &[DataValue::I64(n)]);
+            m.agree("tiny", &[DataValue::I32(n as i32)]);
+            m.agree("other", &[DataValue::I32(n as i32)]);
+        }
+        m.expect("tiny", &[DataValue::I32(6)], &[DataValue::I32(42)]);
+        // `fn0` is %big in %small and %tiny in %other.
+        m.expect("other", &[DataValue::I32(6)], &[DataValue::I32(43)]);
+    }
+}

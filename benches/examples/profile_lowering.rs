@@ -1,7 +1,8 @@
 //! Lower one workload repeatedly, for a profiler: `perf record` or `valgrind
 //! --tool=callgrind` on `cargo run --release -p benches --example profile_lowering NAME [N]
-//! [fast]`. NAME is a corpus module or a generated shape and size such as
-//! `loop-nest-100000`; `fast` lowers without the input verifier and output validation.
+//! [fast|none]`. NAME is a corpus module or a generated shape and size such as
+//! `loop-nest-100000`; `fast` lowers without the input verifier and output validation,
+//! `none` does too, at opt level none.
 //! Prints the time per CLIF instruction.
 fn main() {
     let name = std::env::args()
@@ -23,7 +24,12 @@ fn main() {
         benches::corpus_module(&name)
             .unwrap_or_else(|| panic!("no corpus module {name}: run corpus/fetch.sh"))
     });
-    let fast = std::env::args().nth(3).is_some_and(|a| a == "fast");
+    let mode = std::env::args().nth(3);
+    let fast = matches!(mode.as_deref(), Some("fast" | "none"));
+    let opt_level = match mode.as_deref() {
+        Some("none") => benches::OptLevel::None,
+        _ => benches::OptLevel::Speed,
+    };
     let blocks: usize = w.functions.iter().map(|f| f.layout.blocks().count()).sum();
     let values: usize = w.functions.iter().map(|f| f.dfg.num_values()).sum();
     eprintln!(
@@ -35,7 +41,7 @@ fn main() {
     );
     let start = std::time::Instant::now();
     for _ in 0..times {
-        std::hint::black_box(benches::lower(&w, fast));
+        std::hint::black_box(benches::lower_at(&w, fast, opt_level));
     }
     let per = start.elapsed().as_nanos() as f64 / (times * w.instructions()).max(1) as f64;
     eprintln!("{name}: {per:.0} ns/inst over {times} lowerings");

@@ -7,6 +7,7 @@ pub mod shapes;
 
 use cranelift_codegen::ir;
 use std::path::{Path, PathBuf};
+pub use wasm_emit::OptLevel;
 
 /// A named group of functions to lower as one module.
 pub struct Workload {
@@ -128,19 +129,35 @@ fn corpus_matching(wanted: impl Fn(&str) -> bool) -> Vec<Workload> {
     workloads
 }
 
-/// Lower `w` with wasm-emit (`fast`: without the input verifier and output validation).
+/// Lower `w` with wasm-emit at its default opt level (`fast`: without the input verifier
+/// and output validation).
 pub fn lower(w: &Workload, fast: bool) -> Vec<u8> {
-    try_lower(w, fast).unwrap_or_else(|e| panic!("{}: {e}", w.name))
+    lower_at(w, fast, OptLevel::default())
+}
+
+/// [`lower`] at `opt_level`.
+pub fn lower_at(w: &Workload, fast: bool, opt_level: OptLevel) -> Vec<u8> {
+    try_lower_at(w, fast, opt_level).unwrap_or_else(|e| panic!("{}: {e}", w.name))
 }
 
 /// Lower `w` for wasm64 (every workload has 64-bit pointers, as Cranelift's x86-64 backend
 /// needs), validated by wasm-emit unless `fast`.
 pub fn try_lower(w: &Workload, fast: bool) -> Result<Vec<u8>, wasm_emit::Error> {
+    try_lower_at(w, fast, OptLevel::default())
+}
+
+/// [`try_lower`] at `opt_level`.
+pub fn try_lower_at(
+    w: &Workload,
+    fast: bool,
+    opt_level: OptLevel,
+) -> Result<Vec<u8>, wasm_emit::Error> {
     let options = wasm_emit::Options {
         target: wasm_emit::Target::wasm64(),
         verify: !fast,
         validate: !fast,
         export_functions: w.layout.exports.is_empty() && w.layout.memory.is_none(),
+        opt_level,
         ..wasm_emit::Options::default()
     };
     wasm_emit::compile_with_layout(&w.functions, &w.decls, &w.layout, &options)

@@ -10,7 +10,7 @@ use cranelift_codegen::data_value::DataValue;
 use cranelift_codegen::ir::{immediates::Ieee32, immediates::Ieee64};
 use std::sync::OnceLock;
 use wasm_emit::runtest::Executor;
-use wasm_emit::{compile_module, Options, Target};
+use wasm_emit::{compile_module, OptLevel, Options, Target};
 use wasmtime::{Instance, Store, Val};
 
 /// Instructions either side may execute before the run is called inconclusive.
@@ -45,9 +45,18 @@ pub fn differential(data: &[u8]) -> Verdict {
         .iter()
         .map(|&t| arg(&mut u, t))
         .collect();
-    match check(&program, &args) {
+    // Both opt levels, chosen by the input.
+    let opt_level = if u.arbitrary().unwrap_or(false) {
+        OptLevel::None
+    } else {
+        OptLevel::Speed
+    };
+    match check(&program, &args, opt_level) {
         Ok(verdict) => verdict,
-        Err(e) => panic!("{e}\n--- program ---\n{}\n--- args: {args:?}", program.text),
+        Err(e) => panic!(
+            "{e}\n--- program (opt level {opt_level:?}) ---\n{}\n--- args: {args:?}",
+            program.text
+        ),
     }
 }
 
@@ -62,12 +71,18 @@ fn arg(u: &mut Unstructured, t: Ty) -> DataValue {
     }
 }
 
-/// Run `program` on both sides with `args` for `%f0` (after the fuel argument).
-pub fn check(program: &Program, args: &[DataValue]) -> Result<Verdict, String> {
+/// Run `program` lowered at `opt_level` on both sides with `args` for `%f0` (after the
+/// fuel argument).
+pub fn check(
+    program: &Program,
+    args: &[DataValue],
+    opt_level: OptLevel,
+) -> Result<Verdict, String> {
     let (decls, funcs) = cranelift_offheap::text::parse(&program.text)
         .map_err(|e| format!("generated text does not parse: {e}"))?;
     let options = Options {
         target: Target::wasm64(),
+        opt_level,
         ..Options::default()
     };
     let bytes =

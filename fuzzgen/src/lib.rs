@@ -21,18 +21,23 @@ pub mod roundtrip;
 pub use differential::differential;
 pub use escape::offheap_escape;
 
-use wasm_emit::{compile_module, text, Options, Target};
+use wasm_emit::{compile_module, text, OptLevel, Options, Target};
 
 /// Arbitrary text through the CLIF parser (with the off-heap syntax) and the lowering, for
-/// both targets: every failure must be an `Err`; every module returned is validated.
+/// both targets (wasm32 at opt level none, wasm64 at speed): every failure must be an
+/// `Err`; every module returned is validated.
 pub fn parse_lower(data: &[u8]) {
     let source = String::from_utf8_lossy(data);
     let Ok(file) = text::parse_file(&source) else {
         return;
     };
-    for target in [Target::wasm32(), Target::wasm64()] {
+    for (target, opt_level) in [
+        (Target::wasm32(), OptLevel::None),
+        (Target::wasm64(), OptLevel::Speed),
+    ] {
         let options = Options {
             target,
+            opt_level,
             ..Options::default()
         };
         let _ = compile_module(&file.functions, &file.decls, &options);

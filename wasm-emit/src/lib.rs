@@ -93,6 +93,38 @@ pub struct Options {
     /// The wasm features the module may use (default: `None`, whatever the input needs).
     /// A module that needs more is an error of kind `Config` naming the missing features.
     pub allowed_features: Option<wasmparser::WasmFeatures>,
+    /// How much lowering spends on the emitted code (default: [`OptLevel::Speed`]).
+    pub opt_level: OptLevel,
+}
+
+/// How much work lowering spends on the code it emits, named after Cranelift's
+/// `opt_level` setting. Both levels emit the same instructions with the same operand-stack
+/// use; they differ in how values that need a local share locals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OptLevel {
+    /// Every value kept in a local gets a local of its own: no liveness analysis and no
+    /// local coloring, like a native backend without a register allocator (the engine
+    /// allocates registers itself). The cheapest lowering, for a JIT's first tier; the
+    /// code has more locals and is larger (a function that would need more than 50,000
+    /// locals falls back to coloring).
+    None,
+    /// Values whose live ranges do not overlap share a local (coloring), and a block
+    /// argument shares its parameter's local where it can, so the copy vanishes.
+    #[default]
+    Speed,
+}
+
+impl std::str::FromStr for OptLevel {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<OptLevel, String> {
+        match s {
+            "none" => Ok(OptLevel::None),
+            "speed" => Ok(OptLevel::Speed),
+            _ => Err(format!(
+                "unknown opt level `{s}`: expected `none` or `speed`"
+            )),
+        }
+    }
 }
 
 impl Default for Options {
@@ -105,6 +137,7 @@ impl Default for Options {
             export_functions: true,
             import_module: "env".to_string(),
             allowed_features: None,
+            opt_level: OptLevel::default(),
         }
     }
 }
@@ -316,12 +349,15 @@ pub fn compile_with_layout(
     drop(func_refs);
     env.resolve_layout()?;
     let mut defined = Vec::with_capacity(functions.len());
-    let mut workspace = func::Workspace::default();
+    let mut workspace = func::Workspace::new(options.opt_level);
+    let mut bodies = module::Bodies::default();
+    let first_defined = env.imports.len() as u32;
     for func in functions {
         let analysis = Analysis::compute(func, decls);
         // The feature gate runs in the function's first lowering walk (`scan`).
         check_input(func, decls, options, &analysis)?;
         let lowered = func::lower_function_in(func, &mut env, &analysis, &mut workspace)?;
+        bodies.push(first_defined + defined.len() as u32, &lowered);
         let renamed = if layout.func_names.is_empty() {
             None
         } else {
@@ -330,7 +366,6 @@ pub fn compile_with_layout(
         defined.push(DefinedFunction {
             name: renamed.unwrap_or_else(|| export_name(&func.name)),
             export: options.export_functions,
-            lowered,
         });
     }
     // Helpers may request further helpers while they are lowered.
@@ -340,10 +375,10 @@ pub fn compile_with_layout(
         let helper_func = helper.function();
         let analysis = Analysis::compute(&helper_func, &env.decls);
         let lowered = func::lower_function_in(&helper_func, &mut env, &analysis, &mut workspace)?;
+        bodies.push(first_defined + defined.len() as u32, &lowered);
         defined.push(DefinedFunction {
             name: helper.name(),
             export: false,
-            lowered,
         });
         next += 1;
     }
@@ -360,7 +395,7 @@ pub fn compile_with_layout(
         .with_hint("rename the function"));
     }
     let pages = module::pages_for(options.stack_size) + 1;
-    let bytes = module::assemble(&env, &defined, pages);
+    let bytes = module::assemble(&env, &defined, &bodies, pages);
     let used = module::features(&env);
     if let Some(allowed) = options.allowed_features {
         if !allowed.contains(used) {

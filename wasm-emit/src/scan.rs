@@ -56,6 +56,8 @@ pub struct Scan {
     /// The last instruction reading each value, and whether that read is a block argument
     /// of a conditional edge.
     pub user: SecondaryMap<Value, Option<(Inst, bool)>>,
+    /// The number of block parameters of all blocks.
+    num_params: usize,
 }
 
 impl Default for Scan {
@@ -77,6 +79,7 @@ impl Default for Scan {
             canon: Vec::new(),
             count: SecondaryMap::new(),
             user: SecondaryMap::new(),
+            num_params: 0,
         }
     }
 }
@@ -118,6 +121,7 @@ impl Scan {
         s.block_start.clear();
         s.insts.clear();
         s.block_of.clear();
+        s.num_params = 0;
         s.classes.clear();
         s.operands.clear();
         s.op_start.clear();
@@ -138,7 +142,9 @@ impl Scan {
             if let Some(gate) = gate {
                 gate.check_block_params(func, block)?;
             }
-            for &p in dfg.block_params(block) {
+            let params = dfg.block_params(block);
+            s.num_params += params.len();
+            for &p in params {
                 s.def_block[p] = ord;
             }
             for inst in func.layout.block_insts(block) {
@@ -229,6 +235,18 @@ impl Scan {
     #[inline]
     pub fn operands(&self, k: usize) -> &[Value] {
         &self.operands[self.op_start[k] as usize..self.op_start[k + 1] as usize]
+    }
+
+    /// The number of block parameters of all blocks.
+    #[inline]
+    pub fn num_params(&self) -> usize {
+        self.num_params
+    }
+
+    /// The results of every instruction, in layout order.
+    #[inline]
+    pub fn all_results(&self) -> &[Value] {
+        &self.results
     }
 
     /// The results of the instruction at position `k`.

@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use wasm_emit::runtest::{self, Executor, Status};
-use wasm_emit::Target;
+use wasm_emit::{Options, Target};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -60,7 +60,10 @@ fn cranelift_runtests_on_wasm64() {
     clif_files(&dir, &mut files);
     files.sort();
     let exec = Executor::new().unwrap();
-    let target = Target::wasm64();
+    let options = Options {
+        target: Target::wasm64(),
+        ..Options::default()
+    };
     let mut passing = BTreeSet::new();
     let mut failures = Vec::new();
     let (mut passed, mut unsupported) = (0, 0);
@@ -71,7 +74,7 @@ fn cranelift_runtests_on_wasm64() {
             .to_string_lossy()
             .replace('\\', "/");
         let text = std::fs::read_to_string(path).unwrap();
-        let report = runtest::run_file(&exec, &text, &target);
+        let report = runtest::run_file(&exec, &text, &options);
         for line in report.lines {
             match line.status {
                 Status::Passed => {

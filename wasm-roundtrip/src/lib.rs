@@ -39,6 +39,8 @@ pub struct Options {
     pub optimize: bool,
     /// Validate the output with wasmparser (default: true; off only for debugging).
     pub validate: bool,
+    /// wasm-emit's opt level (default: speed).
+    pub opt_level: wasm_emit::OptLevel,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
         Options {
             optimize: false,
             validate: true,
+            opt_level: wasm_emit::OptLevel::default(),
         }
     }
 }
@@ -173,11 +176,13 @@ pub fn translate_with_pointer(wasm: &[u8], wide: bool) -> Result<Translated, Rou
     })
 }
 
-/// Lower a translated module with wasm-emit (validated by it unless `validate` is off).
-pub fn emit(translated: &Translated, validate: bool) -> Result<Vec<u8>, RoundTripError> {
+/// Lower a translated module with wasm-emit at `options.opt_level` (validated by it
+/// unless `options.validate` is off).
+pub fn emit(translated: &Translated, options: &Options) -> Result<Vec<u8>, RoundTripError> {
     let options = wasm_emit::Options {
         export_functions: false,
-        validate,
+        validate: options.validate,
+        opt_level: options.opt_level,
         ..wasm_emit::Options::default()
     };
     wasm_emit::compile_with_layout(
@@ -199,7 +204,7 @@ pub fn roundtrip(wasm: &[u8], options: &Options) -> Result<Vec<u8>, RoundTripErr
             })?;
         }
     }
-    emit(&translated, options.validate)
+    emit(&translated, options)
 }
 
 /// The size in bytes of the code section of `wasm` (0 without one).

@@ -5,16 +5,19 @@
 //! heap memory per instruction. Prints one table; the last line sums the real-world CLIF
 //! (the round-trip corpus).
 //!
-//! wasm-emit is measured with its input verifier and output validation (its default) and
-//! without them (a JIT that trusts its front end); Cranelift with its IR verifier (its
-//! default) and without it. The headline compares like with like: both without verifiers.
+//! wasm-emit is measured with its defaults (opt level speed, input verifier and output
+//! validation), and without the verifier and validation (a JIT that trusts its front end)
+//! at opt levels speed and none; Cranelift with its IR verifier (its default) and without
+//! it. The headline compares like with like: both at opt level none (no register
+//! allocation for Cranelift beyond its fastest, no local coloring for wasm-emit), both
+//! without verifiers.
 //! Each figure is the fastest of several runs of at least a second in all (one run for
 //! the largest inputs).
 
 use benches::shapes::{generate, SHAPES};
 use benches::{
-    corpus, encode_floor, lower, native_isa_with, natively_compilable, runtests, wasm_instructions,
-    Workload,
+    corpus, encode_floor, lower, lower_at, native_isa_with, natively_compilable, runtests,
+    wasm_instructions, OptLevel, Workload,
 };
 use cranelift_codegen::{isa, Context};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -83,7 +86,7 @@ fn native(w: &Workload, isa: &dyn isa::TargetIsa) -> Option<()> {
     Some(())
 }
 
-/// Cranelift's times: opt none with its verifier, without it, and opt speed.
+/// Cranelift's times: opt none with its verifier, without it, and opt speed without it.
 struct Native {
     none: Duration,
     none_unverified: Duration,
@@ -96,6 +99,7 @@ struct Row {
     insts: usize,
     emit: Duration,
     emit_fast: Duration,
+    emit_none: Duration,
     emit_peak: usize,
     native: Option<Native>,
     floor: Duration,
@@ -116,8 +120,11 @@ fn measure(w: &Workload, with_native: bool) -> Row {
     let emit_fast = best(|| {
         lower(w, true);
     });
+    let emit_none = best(|| {
+        lower_at(w, true, OptLevel::None);
+    });
     let emit_peak = peak_bytes(|| {
-        lower(w, true);
+        lower_at(w, true, OptLevel::None);
     });
     let none_isa = native_isa_with("none", true);
     let hook = std::panic::take_hook();
@@ -131,7 +138,7 @@ fn measure(w: &Workload, with_native: bool) -> Row {
     let native = ok.then(|| {
         let (unverified, speed) = (
             native_isa_with("none", false),
-            native_isa_with("speed", true),
+            native_isa_with("speed", false),
         );
         Native {
             none: best(|| {
@@ -157,6 +164,7 @@ fn measure(w: &Workload, with_native: bool) -> Row {
         insts,
         emit,
         emit_fast,
+        emit_none,
         emit_peak,
         native,
         floor,
@@ -169,7 +177,8 @@ fn main() {
     if !rt.functions.is_empty() {
         rows.push((false, measure(&rt, true)));
     }
-    let mut growth: Vec<(String, f64)> = Vec::new();
+    // Growth at opt level none and speed.
+    let mut growth: Vec<(String, f64, f64)> = Vec::new();
     for shape in SHAPES {
         let mut at_1k = None;
         let mut native_per_inst = Vec::new();
@@ -185,12 +194,12 @@ fn main() {
             if let Some(c) = &row.native {
                 native_per_inst.push(ns(c.none_unverified, row.insts));
             }
-            let cost = ns(row.emit_fast, row.insts);
+            let cost = (ns(row.emit_none, row.insts), ns(row.emit_fast, row.insts));
             if n == 1_000 {
                 at_1k = Some(cost);
             }
             if let (1_000_000, Some(base)) = (n, at_1k) {
-                growth.push((row.name.clone(), cost / base));
+                growth.push((row.name.clone(), cost.0 / base.0, cost.1 / base.1));
             }
             rows.push((false, row));
         }
@@ -198,18 +207,19 @@ fn main() {
     for w in corpus() {
         rows.push((true, measure(&w, true)));
     }
-    println!("| input | CLIF insts | wasm-emit ns/inst | no verify/validate | peak B/inst | cranelift-x64 none | none, no verifier | speed | peak B/inst | ratio (no verifiers) | floor ns/inst |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| input | CLIF insts | wasm-emit ns/inst | no verify/validate | opt none, no verify/validate | peak B/inst | cranelift-x64 none | none, no verifier | speed, no verifier | peak B/inst | ratio none/none | ratio speed/speed | floor ns/inst |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let na = || "n/a".to_string();
     for (_, r) in &rows {
         let n = r.insts;
         let native = |f: &dyn Fn(&Native) -> String| r.native.as_ref().map_or_else(na, f);
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {:.1} |",
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {:.1} |",
             r.name,
             n,
             ns(r.emit, n),
             ns(r.emit_fast, n),
+            ns(r.emit_none, n),
             r.emit_peak as f64 / n as f64,
             native(&|c| format!("{:.0}", ns(c.none, n))),
             native(&|c| format!("{:.0}", ns(c.none_unverified, n))),
@@ -217,13 +227,14 @@ fn main() {
             native(&|c| format!("{:.0}", c.peak as f64 / n as f64)),
             native(&|c| format!(
                 "{:.2}",
-                c.none_unverified.as_secs_f64() / r.emit_fast.as_secs_f64()
+                c.none_unverified.as_secs_f64() / r.emit_none.as_secs_f64()
             )),
+            native(&|c| format!("{:.2}", c.speed.as_secs_f64() / r.emit_fast.as_secs_f64())),
             ns(r.floor, n)
         );
     }
-    for (name, g) in &growth {
-        println!("growth {name}: cost per instruction {g:.2}x the cost at 1,000 instructions");
+    for (name, none, speed) in &growth {
+        println!("growth {name}: cost per instruction at 1M {none:.2}x the cost at 1,000 at opt level none ({speed:.2}x at speed)");
     }
     // The headline: the real-world CLIF that Cranelift compiles natively too.
     let real: Vec<&Row> = rows
@@ -237,7 +248,18 @@ fn main() {
     }
     let insts: usize = real.iter().map(|r| r.insts).sum();
     let sum = |f: &dyn Fn(&Row) -> Duration| real.iter().map(|r| f(r)).sum::<Duration>();
-    let emit = sum(&|r| r.emit_fast);
+    // For the record beside the headline: both backends at opt level speed.
+    let (emit_speed, native_speed) = (
+        sum(&|r| r.emit_fast),
+        sum(&|r| r.native.as_ref().unwrap().speed),
+    );
+    println!(
+        "at opt level speed: wasm-emit {:.0} ns/inst, cranelift-x64 {:.0} ns/inst, ratio {:.2}",
+        ns(emit_speed, insts),
+        ns(native_speed, insts),
+        native_speed.as_secs_f64() / emit_speed.as_secs_f64()
+    );
+    let emit = sum(&|r| r.emit_none);
     let none = sum(&|r| r.native.as_ref().unwrap().none_unverified);
     let floor = sum(&|r| r.floor);
     let (x, y, z) = (ns(emit, insts), ns(none, insts), ns(floor, insts));

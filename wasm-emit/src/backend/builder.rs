@@ -2,7 +2,7 @@
 
 use super::error::backend;
 use super::isa::pulley_isa;
-use crate::Target;
+use crate::{OptLevel, Target};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_module::ModuleResult;
 use wasmparser::WasmFeatures;
@@ -33,6 +33,7 @@ pub struct WasmBuilder {
     pub(super) features: Option<WasmFeatures>,
     pub(super) verify: bool,
     pub(super) validate: bool,
+    pub(super) opt_level: OptLevel,
 }
 
 impl WasmBuilder {
@@ -54,6 +55,7 @@ impl WasmBuilder {
             features: None,
             verify: true,
             validate: true,
+            opt_level: OptLevel::default(),
         })
     }
 
@@ -98,6 +100,13 @@ impl WasmBuilder {
     /// Validate the emitted module with wasmparser (default: true).
     pub fn validate(&mut self, on: bool) -> &mut Self {
         self.validate = on;
+        self
+    }
+
+    /// How much lowering spends on the emitted code (default: [`OptLevel::Speed`];
+    /// [`OptLevel::None`] lowers fastest, for a JIT's first tier).
+    pub fn opt_level(&mut self, level: OptLevel) -> &mut Self {
+        self.opt_level = level;
         self
     }
 

@@ -230,6 +230,7 @@ impl WasmModule {
             export_functions: false,
             import_module: b.import_module.clone(),
             allowed_features: b.features,
+            opt_level: b.opt_level,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wasm_emit::runtest::{self, Executor, Status};
-use wasm_emit::{Options, Target};
+use wasm_emit::{OptLevel, Options, Target};
 
 #[derive(Parser)]
 #[command(name = "clif2wasm", version, about = "Cranelift IR to WebAssembly")]
@@ -44,6 +44,9 @@ enum Command {
         /// Write the text format instead of the binary.
         #[arg(long)]
         wat: bool,
+        /// `speed` shares locals between values (coloring); `none` lowers fastest.
+        #[arg(long, default_value = "speed")]
+        opt_level: OptLevel,
     },
     /// Run the `; run:` lines of CLIF files in wasmtime.
     Run {
@@ -59,6 +62,9 @@ enum Command {
         /// Print only failures and the summary line.
         #[arg(short, long)]
         quiet: bool,
+        /// `speed` shares locals between values (coloring); `none` lowers fastest.
+        #[arg(long, default_value = "speed")]
+        opt_level: OptLevel,
     },
     /// Round-trip a wasm module through Cranelift and back:
     /// `clif2wasm roundtrip IN.wasm -o OUT.wasm [--opt] [--stats]`.
@@ -85,13 +91,15 @@ fn main() -> ExitCode {
             output,
             target,
             wat,
-        } => compile(&input, output, target.target(), wat),
+            opt_level,
+        } => compile(&input, output, options(target, opt_level), wat),
         Command::Run {
             files,
             target,
             report,
             quiet,
-        } => run(&files, target.target(), report, quiet),
+            opt_level,
+        } => run(&files, &options(target, opt_level), report, quiet),
         Command::Roundtrip { args } => roundtrip(&args),
     });
     match result {
@@ -126,10 +134,19 @@ fn roundtrip(args: &[std::ffi::OsString]) -> Result<ExitCode, String> {
     ))
 }
 
+/// The lowering options of the command line.
+fn options(target: TargetArg, opt_level: OptLevel) -> Options {
+    Options {
+        target: target.target(),
+        opt_level,
+        ..Options::default()
+    }
+}
+
 fn compile(
     input: &Path,
     output: Option<PathBuf>,
-    target: Target,
+    options: Options,
     wat: bool,
 ) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(input)
@@ -139,10 +156,6 @@ fn compile(
     if file.functions.is_empty() {
         return Err(format!("{}: no functions to compile", input.display()));
     }
-    let options = Options {
-        target,
-        ..Options::default()
-    };
     let at = |e: &wasm_emit::Error| match file.line_of(e) {
         Some(line) => format!("{}:{line}: {e}", input.display()),
         None => format!("{}: {e}", input.display()),
@@ -184,7 +197,7 @@ fn compile(
 
 fn run(
     files: &[PathBuf],
-    target: Target,
+    options: &Options,
     report: Option<PathBuf>,
     quiet: bool,
 ) -> Result<ExitCode, String> {
@@ -196,7 +209,7 @@ fn run(
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let file_report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            runtest::run_file(&exec, &text, &target)
+            runtest::run_file(&exec, &text, options)
         }))
         .unwrap_or_else(|_| runtest::FileReport::all_failed(&text, "internal error (panic)"));
         let (p, f, u) = file_report.counts();

@@ -14,6 +14,7 @@ use crate::scan::Scan;
 use crate::stackify;
 use crate::support::Gate;
 use crate::types::val_type;
+use crate::OptLevel;
 use cranelift_codegen::ir::{self, StackSlot, Value};
 use cranelift_entity::SecondaryMap;
 use cranelift_offheap::analysis::Analysis;
@@ -90,12 +91,23 @@ pub fn lower_function_with(
 /// module of many functions does not allocate it again for each.
 #[derive(Default)]
 pub struct Workspace {
+    opt_level: OptLevel,
     scan: Scan,
     graph: Graph,
     order: Order,
     color: ColorScratch,
     placement: stackify::Scratch,
     spare: Spare,
+}
+
+impl Workspace {
+    /// An empty workspace for lowering at `opt_level`.
+    pub fn new(opt_level: OptLevel) -> Workspace {
+        Workspace {
+            opt_level,
+            ..Workspace::default()
+        }
+    }
 }
 
 /// The storage of the last `FuncLower`, for the next one.
@@ -107,6 +119,8 @@ struct Spare {
     slot_locals: SecondaryMap<StackSlot, u32>,
     callees: SecondaryMap<ir::FuncRef, u32>,
     pending_copies: Vec<(Value, Value)>,
+    /// The name of each local, by index (built after lowering).
+    names: Vec<Option<LocalName>>,
 }
 
 impl Default for Spare {
@@ -119,6 +133,7 @@ impl Default for Spare {
             slot_locals: SecondaryMap::with_default(u32::MAX),
             callees: SecondaryMap::with_default(u32::MAX),
             pending_copies: Vec::new(),
+            names: Vec::new(),
         }
     }
 }
@@ -157,6 +172,7 @@ pub fn lower_function_in(
         symbols: &env.layout.symbols,
     };
     let Workspace {
+        opt_level,
         scan,
         graph,
         order,
@@ -199,7 +215,7 @@ pub fn lower_function_in(
             analysis,
             scan,
             placement,
-            (color, spare),
+            (*opt_level, color, spare),
         )?;
         if lower.misplaced.is_empty() {
             break lower;
@@ -219,20 +235,25 @@ pub fn lower_function_in(
     let mut body =
         wasm_encoder::Function::new_with_locals_types(lower.locals.declared().iter().copied());
     body.raw(lower.code.iter().copied());
-    // Named by entity, printed only when the name section is written.
-    let mut local_names: Vec<(u32, LocalName)> = lower
-        .locals
-        .named()
-        .map(|(value, local)| (local, LocalName::Value(value)))
+    // Named by entity, printed only when the name section is written. A local shared by
+    // several values is named after the first (the name section gives a local one name);
+    // the names come out in local order without a sort.
+    let by_local = &mut spare.names;
+    by_local.clear();
+    by_local.resize(locals, None);
+    for (value, local) in lower.locals.named() {
+        by_local[local as usize].get_or_insert(LocalName::Value(value));
+    }
+    for (slot, &local) in lower.slot_locals.iter() {
+        if local != u32::MAX {
+            by_local[local as usize].get_or_insert(LocalName::Slot(slot));
+        }
+    }
+    let local_names: Vec<(u32, LocalName)> = by_local
+        .iter()
+        .enumerate()
+        .filter_map(|(local, name)| name.map(|name| (local as u32, name)))
         .collect();
-    local_names.extend(
-        lower
-            .slot_locals
-            .iter()
-            .filter(|(_, &l)| l != u32::MAX)
-            .map(|(slot, &l)| (l, LocalName::Slot(slot))),
-    );
-    local_names.sort_unstable_by_key(|&(local, _)| local);
     spare.keep(lower);
     Ok(LoweredFunction { body, local_names })
 }
@@ -245,21 +266,35 @@ fn attempt<'a>(
     analysis: &'a Analysis,
     scan: &'a Scan,
     placement: SecondaryMap<Value, Placement>,
-    (color_scratch, spare): (&mut ColorScratch, &mut Spare),
+    (opt_level, color_scratch, spare): (OptLevel, &mut ColorScratch, &mut Spare),
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
         None => val_type(func.dfg.value_type(v)),
     };
-    let coloring = crate::coloring::color(
-        func,
-        scan,
-        graph,
-        order,
-        &placement,
-        &val_type_of,
-        color_scratch,
-    );
+    // Engines reject a function with too many locals: coloring then brings it down. The
+    // values that can need a local at all (results, parameters) bound the count.
+    let mut coloring = None;
+    let candidates = scan.all_results().len() + scan.num_params();
+    if opt_level == OptLevel::None && candidates <= MAX_LOCALS {
+        coloring = Some(crate::coloring::distinct(
+            func,
+            scan,
+            &placement,
+            &val_type_of,
+        ));
+    }
+    let coloring = coloring.unwrap_or_else(|| {
+        crate::coloring::color(
+            func,
+            scan,
+            graph,
+            order,
+            &placement,
+            &val_type_of,
+            color_scratch,
+        )
+    });
     let locals = match spare.locals.take() {
         Some(mut locals) => {
             locals.reset(func, Some(&coloring));

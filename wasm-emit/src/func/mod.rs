@@ -22,6 +22,27 @@ pub use driver::{
     lower_function, lower_function_in, lower_function_with, LocalName, LoweredFunction, Workspace,
 };
 
+/// The opcodes of the local instructions (`FuncLower::local_op`).
+const LOCAL_GET: u8 = 0x20;
+const LOCAL_SET: u8 = 0x21;
+const LOCAL_TEE: u8 = 0x22;
+
+/// Append local instruction `opcode` of `local` (unsigned LEB128) to `code`.
+#[inline]
+fn write_local_op(code: &mut Vec<u8>, opcode: u8, local: u32) {
+    if local < 0x80 {
+        code.extend_from_slice(&[opcode, local as u8]);
+        return;
+    }
+    code.push(opcode);
+    let mut rest = local;
+    while rest >= 0x80 {
+        code.push((rest as u8 & 0x7f) | 0x80);
+        rest >>= 7;
+    }
+    code.push(rest as u8);
+}
+
 /// The frame of a function with explicit stack slots.
 pub struct Frame {
     /// Slot offsets and frame size.
@@ -134,11 +155,11 @@ impl<'a> FuncLower<'a> {
             if l == local && end == self.code.len() {
                 self.code.truncate(start);
                 self.last_set = None;
-                self.sink().local_tee(local);
+                self.local_op(LOCAL_TEE, local);
                 return;
             }
         }
-        self.sink().local_get(local);
+        self.local_op(LOCAL_GET, local);
     }
 
     /// Pop into `value` (a tree or rematerialized value stays on the stack).
@@ -158,7 +179,7 @@ impl<'a> FuncLower<'a> {
         }
         let local = self.local_of(value);
         let start = self.code.len();
-        self.sink().local_set(local);
+        self.local_op(LOCAL_SET, local);
         self.last_set = Some((local, start, self.code.len()));
     }
 
@@ -169,7 +190,15 @@ impl<'a> FuncLower<'a> {
             self.misplace(value);
         }
         let local = self.local_of(value);
-        self.sink().local_tee(local);
+        self.local_op(LOCAL_TEE, local);
+    }
+
+    /// Emit `local.get`, `local.set` or `local.tee` of `local` straight into the code:
+    /// these are most of a function's instructions, and the encoder's general LEB128
+    /// writer copies through a buffer for each.
+    #[inline]
+    fn local_op(&mut self, opcode: u8, local: u32) {
+        write_local_op(&mut self.code, opcode, local);
     }
 
     /// The constant `value` is defined as, if it is an `iconst`, sign-extended from its
@@ -471,5 +500,30 @@ impl NodeEmitter for FuncLower<'_> {
                     a == param || self.same_local(a, param)
                 })
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LOCAL_GET, LOCAL_SET, LOCAL_TEE};
+    use wasm_encoder::InstructionSink;
+
+    /// `FuncLower::local_op` writes what wasm-encoder writes, at every LEB128 length.
+    #[test]
+    fn local_ops_encode_as_wasm_encoder_does() {
+        for local in [0, 1, 127, 128, 300, 16_383, 16_384, 2_097_152, u32::MAX] {
+            for opcode in [LOCAL_GET, LOCAL_SET, LOCAL_TEE] {
+                let mut ours = Vec::new();
+                super::write_local_op(&mut ours, opcode, local);
+                let mut theirs = Vec::new();
+                let mut sink = InstructionSink::new(&mut theirs);
+                match opcode {
+                    LOCAL_GET => sink.local_get(local),
+                    LOCAL_SET => sink.local_set(local),
+                    _ => sink.local_tee(local),
+                };
+                assert_eq!(ours, theirs, "opcode {opcode:#x}, local {local}");
+            }
+        }
     }
 }

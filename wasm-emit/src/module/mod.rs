@@ -23,14 +23,37 @@ pub fn pages_for(bytes: u64) -> u64 {
     bytes.div_ceil(65536)
 }
 
-/// Everything about a defined function that assembly needs.
+/// What assembly needs of a defined function besides its body (see [`Bodies`]).
 pub struct DefinedFunction {
     /// Name for the name section and exports (without `%`).
     pub name: String,
     /// Whether to export it under `name`.
     pub export: bool,
-    /// The lowered body.
-    pub lowered: LoweredFunction,
+}
+
+/// The code section and the local names of the functions lowered so far, encoded as each
+/// function is lowered: a module of many functions then keeps no body of its own per
+/// function until assembly (at 166,000 functions those allocations cost cache misses).
+#[derive(Default)]
+pub struct Bodies {
+    code: CodeSection,
+    local_names: IndirectNameMap,
+    text: String,
+}
+
+impl Bodies {
+    /// Add the body and local names of the function with index `index` (functions come
+    /// in index order).
+    pub fn push(&mut self, index: u32, lowered: &LoweredFunction) {
+        self.code.function(&lowered.body);
+        let mut map = NameMap::new();
+        for (local, name) in &lowered.local_names {
+            self.text.clear();
+            name.write_to(&mut self.text);
+            map.append(*local, &self.text);
+        }
+        self.local_names.append(index, &map);
+    }
 }
 
 /// The wasm features a module built from `env` uses.
@@ -118,8 +141,13 @@ fn init_expr(g: &GlobalDecl) -> ConstExpr {
 }
 
 /// Encode the module. `functions` holds the defined functions and then the helpers, in
-/// index order.
-pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u64) -> Vec<u8> {
+/// index order, and `bodies` their code.
+pub fn assemble(
+    env: &ModuleEnv,
+    functions: &[DefinedFunction],
+    bodies: &Bodies,
+    memory_pages: u64,
+) -> Vec<u8> {
     let mut module = Module::new();
 
     let mut types = TypeSection::new();
@@ -284,11 +312,7 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
         });
     }
 
-    let mut code = CodeSection::new();
-    for f in functions {
-        code.function(&f.lowered.body);
-    }
-    module.section(&code);
+    module.section(&bodies.code);
 
     if !env.layout.data.is_empty() {
         let mut data = DataSection::new();
@@ -310,7 +334,7 @@ pub fn assemble(env: &ModuleEnv, functions: &[DefinedFunction], memory_pages: u6
         module.section(&data);
     }
 
-    module.section(&names(env, functions));
+    module.section(&names(env, functions, bodies));
     module.finish()
 }
 
@@ -375,10 +399,8 @@ fn layout_elements(env: &ModuleEnv, elements: &mut ElementSection) {
     }
 }
 
-fn names(env: &ModuleEnv, functions: &[DefinedFunction]) -> NameSection {
+fn names(env: &ModuleEnv, functions: &[DefinedFunction], bodies: &Bodies) -> NameSection {
     let mut func_names = NameMap::new();
-    let mut local_names = IndirectNameMap::new();
-    let mut text = String::new();
     for (i, import) in env.imports.iter().enumerate() {
         func_names.append(i as u32, &import.name);
     }
@@ -386,13 +408,6 @@ fn names(env: &ModuleEnv, functions: &[DefinedFunction]) -> NameSection {
     for (i, f) in functions.iter().enumerate() {
         let index = num_imports + i as u32;
         func_names.append(index, &f.name);
-        let mut map = NameMap::new();
-        for (local, name) in &f.lowered.local_names {
-            text.clear();
-            name.write_to(&mut text);
-            map.append(*local, &text);
-        }
-        local_names.append(index, &map);
     }
     let mut global_names = NameMap::new();
     let mut declared: Vec<(u32, &str)> = env
@@ -411,7 +426,7 @@ fn names(env: &ModuleEnv, functions: &[DefinedFunction]) -> NameSection {
     }
     let mut section = NameSection::new();
     section.functions(&func_names);
-    section.locals(&local_names);
+    section.locals(&bodies.local_names);
     section.globals(&global_names);
     section
 }

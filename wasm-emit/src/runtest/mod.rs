@@ -11,7 +11,7 @@
 mod exec;
 
 use crate::error::{ErrorKind, Feature};
-use crate::{check, compile_module, Options, Target};
+use crate::{check, compile_module, Options};
 use cranelift_codegen::ir;
 use cranelift_offheap::ModuleDecls;
 use cranelift_reader::{parse_run_command, parse_test, ParseOptions, RunCommand};
@@ -95,8 +95,9 @@ fn run_line_numbers(text: &str) -> HashMap<&str, VecDeque<usize>> {
     map
 }
 
-/// Run every run line of the CLIF file `text` for `target`.
-pub fn run_file(exec: &Executor, text: &str, target: &Target) -> FileReport {
+/// Run every run line of the CLIF file `text`, compiled with `options` (its target and
+/// opt level; functions are always exported).
+pub fn run_file(exec: &Executor, text: &str, options: &Options) -> FileReport {
     if let Err(e) = crate::text::check_entity_numbers(text) {
         return FileReport::all_failed(text, &format!("line {}: {}", e.line, e.message));
     }
@@ -135,8 +136,8 @@ pub fn run_file(exec: &Executor, text: &str, target: &Target) -> FileReport {
     }
 
     let options = Options {
-        target: target.clone(),
-        ..Options::default()
+        export_functions: true,
+        ..options.clone()
     };
     let funcs: Vec<&ir::Function> = test.functions.iter().map(|(f, _)| f).collect();
     desugared.resolve(&funcs);

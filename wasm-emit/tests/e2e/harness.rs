@@ -8,7 +8,7 @@ use cranelift_interpreter::interpreter::{Interpreter, InterpreterState};
 use cranelift_interpreter::step::ControlFlow;
 use std::sync::OnceLock;
 use wasm_emit::runtest::Executor;
-use wasm_emit::{Options, Target};
+use wasm_emit::{OptLevel, Options, Target};
 
 /// The result of running a function: its values, or a trap.
 #[derive(Debug, Clone)]
@@ -35,7 +35,10 @@ pub fn parse(text: &str) -> Vec<ir::Function> {
 /// A compiled module with the functions it came from.
 pub struct Compiled {
     pub funcs: Vec<ir::Function>,
+    /// Compiled at the default opt level (speed).
     pub module: wasmtime::Module,
+    /// The same functions at opt level none: every run checks that it agrees.
+    pub module_none: wasmtime::Module,
 }
 
 /// Compile CLIF text for `target`; the module is validated by `compile` itself, and
@@ -58,14 +61,21 @@ impl Compiled {
             .unwrap_or_else(|| panic!("no function %{name}"))
     }
 
-    /// Run `name` in wasmtime.
+    /// Run `name` in wasmtime, at both opt levels (which must agree).
     pub fn wasm(&self, name: &str, args: &[DataValue]) -> Outcome {
         let sig = &self.func(name).signature;
-        match executor().invoke(&self.module, name, sig, args) {
+        let run = |module| match executor().invoke(module, name, sig, args) {
             Ok(values) => Outcome::Values(values),
             Err(e) if e.starts_with("trapped") => Outcome::Trap,
             Err(e) => panic!("running {name}: {e}"),
-        }
+        };
+        let (speed, none) = (run(&self.module), run(&self.module_none));
+        assert!(
+            same_outcome(&speed, &none),
+            "{name}({}) = {speed:?} at opt level speed, {none:?} at opt level none",
+            display(args)
+        );
+        speed
     }
 
     /// Run `name` in Cranelift's interpreter.
@@ -344,17 +354,26 @@ fn build_in(
 ) -> Compiled {
     let (decls, funcs) = parse_module(text);
     let layout = layout(&decls);
-    let options = Options {
-        target,
-        ..Options::default()
+    let load = |opt_level| {
+        let options = Options {
+            target: target.clone(),
+            opt_level,
+            ..Options::default()
+        };
+        let bytes = wasm_emit::compile_with_layout(&funcs, &decls, &layout, &options)
+            .unwrap_or_else(|e| panic!("compile failed at {opt_level:?}: {e}\n{text}"));
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(&bytes)
+            .expect("emitted module validates");
+        executor()
+            .load(&bytes)
+            .expect("wasmtime accepts the module")
     };
-    let bytes = wasm_emit::compile_with_layout(&funcs, &decls, &layout, &options)
-        .unwrap_or_else(|e| panic!("compile failed: {e}\n{text}"));
-    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-        .validate_all(&bytes)
-        .expect("emitted module validates");
-    let module = executor()
-        .load(&bytes)
-        .expect("wasmtime accepts the module");
-    Compiled { funcs, module }
+    let module = load(OptLevel::Speed);
+    let module_none = load(OptLevel::None);
+    Compiled {
+        funcs,
+        module,
+        module_none,
+    }
 }

@@ -15,3 +15,4 @@ mod int;
 mod layout;
 mod memory;
 mod offheap;
+mod opt_level;

@@ -28,6 +28,9 @@ struct Args {
     /// Print the output as wat.
     #[arg(long)]
     wat: bool,
+    /// wasm-emit's opt level: `speed` shares locals between values, `none` lowers fastest.
+    #[arg(long, default_value = "speed")]
+    opt_level: wasm_emit::OptLevel,
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     let options = wasm_roundtrip::Options {
         optimize: args.opt,
         validate: !args.no_validate,
+        opt_level: args.opt_level,
     };
     let start = Instant::now();
     let output = match wasm_roundtrip::roundtrip(&input, &options) {

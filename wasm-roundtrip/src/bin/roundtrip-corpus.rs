@@ -1,8 +1,9 @@
 //! `roundtrip-corpus [DIR]`: round-trip every module of the corpus (`corpus/fetch.sh`
-//! builds and fetches it into `corpus/build`) with and without `--opt`, and print one
-//! markdown table: code-section bytes in and out, their ratio, the round-trip time, and for
-//! the runnable programs (those with `corpus/programs/NAME.expected`) whether the output
-//! is byte-identical and the runtime under wasmtime relative to the input's.
+//! builds and fetches it into `corpus/build`) with and without `--opt`, and at wasm-emit's
+//! opt level none, and print one markdown table: code-section bytes in and out, their
+//! ratio, the round-trip time, and for the runnable programs (those with
+//! `corpus/programs/NAME.expected`) whether the output is byte-identical (at both opt
+//! levels) and the runtime under wasmtime relative to the input's.
 //!
 //! Modules using features the round trip does not have are listed as such. The exit code
 //! is non-zero if a module fails for another reason or a program's output differs.
@@ -55,8 +56,9 @@ fn main() -> ExitCode {
     let engine = Engine::new(&config).expect("wasmtime starts");
     let mut failed = false;
     let (mut ratios, mut opt_ratios, mut speed) = (Vec::new(), Vec::new(), Vec::new());
-    println!("| module | code in | code out | ratio | out `--opt` | ratio | round trip | output | runtime out/in |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---|---:|");
+    let mut none_ratios = Vec::new();
+    println!("| module | code in | code out | ratio | out `--opt` | ratio | out at opt level none | ratio | round trip | output | runtime out/in |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
     for path in &list {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let input = std::fs::read(path).expect("readable");
@@ -68,7 +70,7 @@ fn main() -> ExitCode {
             Ok(out) => out,
             Err(e) if e.is_unsupported() => {
                 println!(
-                    "| {name} | {code_in} | unsupported: {} | | | | | | |",
+                    "| {name} | {code_in} | unsupported: {} | | | | | | | | |",
                     e.to_string().replace('|', "/")
                 );
                 continue;
@@ -76,7 +78,7 @@ fn main() -> ExitCode {
             Err(e) => {
                 failed = true;
                 println!(
-                    "| {name} | {code_in} | FAILED: {} | | | | | | |",
+                    "| {name} | {code_in} | FAILED: {} | | | | | | | | |",
                     e.to_string().replace('|', "/")
                 );
                 continue;
@@ -87,14 +89,20 @@ fn main() -> ExitCode {
             ..Default::default()
         };
         let opt = wasm_roundtrip::roundtrip(&input, &opt_options);
+        let none_options = wasm_roundtrip::Options {
+            opt_level: wasm_emit::OptLevel::None,
+            ..Default::default()
+        };
+        let none = wasm_roundtrip::roundtrip(&input, &none_options);
         let code_out = wasm_roundtrip::code_section_size(&out).unwrap_or(0);
         let ratio = code_out as f64 / code_in.max(1) as f64;
         ratios.push(ratio);
-        let (opt_out, opt_ratio) = match &opt {
+        let mut size = |result: &Result<Vec<u8>, wasm_roundtrip::RoundTripError>,
+                        ratios: &mut Vec<f64>| match result {
             Ok(o) => {
                 let n = wasm_roundtrip::code_section_size(o).unwrap_or(0);
                 let r = n as f64 / code_in.max(1) as f64;
-                opt_ratios.push(r);
+                ratios.push(r);
                 (n.to_string(), format!("{r:.3}"))
             }
             Err(e) if e.is_unsupported() => (format!("unsupported: {e}"), String::new()),
@@ -103,13 +111,27 @@ fn main() -> ExitCode {
                 (format!("FAILED: {e}"), String::new())
             }
         };
+        let (opt_out, opt_ratio) = size(&opt, &mut opt_ratios);
+        let (none_out, none_ratio) = size(&none, &mut none_ratios);
         let expected = std::fs::read(expected_dir.join(format!("{name}.expected"))).ok();
         let (verdict, runtime) = match expected {
             None => ("not runnable".to_string(), String::new()),
             Some(expected) => {
+                let none_output = match &none {
+                    Ok(w) => run_wasi(&engine, w, 1).map(|(output, _)| output),
+                    Err(e) => Err(e.to_string()),
+                };
                 let runs = [&input, &out];
                 let results: Vec<_> = runs.iter().map(|w| run_wasi(&engine, w, 5)).collect();
                 match (&results[0], &results[1]) {
+                    (Ok((a, _)), Ok((b, _)))
+                        if *a == expected
+                            && *b == expected
+                            && none_output.as_ref() != Ok(&expected) =>
+                    {
+                        failed = true;
+                        ("DIFFERENT at opt level none".to_string(), String::new())
+                    }
                     (Ok((a, ta)), Ok((b, tb))) if *a == expected && *b == expected => {
                         let r = tb.as_secs_f64() / ta.as_secs_f64();
                         speed.push(r);
@@ -131,15 +153,16 @@ fn main() -> ExitCode {
             }
         };
         println!(
-            "| {name} | {code_in} | {code_out} | {ratio:.3} | {opt_out} | {opt_ratio} | {:.0} ms | {verdict} | {runtime} |",
+            "| {name} | {code_in} | {code_out} | {ratio:.3} | {opt_out} | {opt_ratio} | {none_out} | {none_ratio} | {:.0} ms | {verdict} | {runtime} |",
             time.as_secs_f64() * 1e3
         );
     }
     println!(
-        "\ngeometric means: code ratio {:.3} ({} modules), with --opt {:.3}, runtime out/in {:.3} ({} programs)",
+        "\ngeometric means: code ratio {:.3} ({} modules), with --opt {:.3}, at opt level none {:.3}, runtime out/in {:.3} ({} programs)",
         geomean(&ratios),
         ratios.len(),
         geomean(&opt_ratios),
+        geomean(&none_ratios),
         geomean(&speed),
         speed.len()
     );

@@ -1,0 +1,102 @@
+//! Opt levels: at `none` every value kept in a local has its own, declared in one run per
+//! type; a function that would need more locals than engines accept falls back to
+//! coloring. (Every other e2e test runs both levels through the harness.)
+
+use crate::harness::{build, parse};
+use cranelift_codegen::data_value::DataValue;
+use std::fmt::Write;
+use wasm_emit::{compile_module, OptLevel, Options};
+
+/// The local declaration groups (count, type) of the first function body of `wasm`.
+fn local_groups(wasm: &[u8]) -> Vec<(u32, wasmparser::ValType)> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload.unwrap() {
+            let reader = body.get_locals_reader().unwrap();
+            return reader.into_iter().map(|g| g.unwrap()).collect();
+        }
+    }
+    panic!("no function body");
+}
+
+fn compile_at(text: &str, opt_level: OptLevel) -> Vec<u8> {
+    let options = Options {
+        opt_level,
+        ..Options::default()
+    };
+    let bytes = compile_module(&parse(text), &Default::default(), &options).unwrap();
+    wasmparser::Validator::new().validate_all(&bytes).unwrap();
+    bytes
+}
+
+/// `v(k+1) = op v(k), v(k)` for `n` steps from a parameter: every value is read twice, so
+/// none can stay on the operand stack and each needs a local.
+fn doubling_chain(n: usize, ty: &str, op: &str) -> String {
+    let mut text = format!("function %chain({ty}) -> {ty} {{\nblock0(v0: {ty}):\n");
+    for k in 0..n {
+        writeln!(text, "    v{} = {op} v{k}, v{k}", k + 1).unwrap();
+    }
+    writeln!(text, "    return v{n}\n}}").unwrap();
+    text
+}
+
+#[test]
+fn none_gives_each_value_its_own_local_in_one_run_per_type() {
+    // Integers and floats interleaved: i64 values converted to f64 and back.
+    let text = "function %mix(i64) -> i64 {
+        block0(v0: i64):
+            v1 = iadd v0, v0
+            v2 = fcvt_from_sint.f64 v1
+            v3 = fadd v2, v2
+            v4 = imul v1, v1
+            v5 = fcvt_to_sint_sat.i64 v3
+            v6 = fmul v3, v3
+            v7 = iadd v5, v5
+            v8 = fadd v6, v6
+            v9 = fcvt_to_sint_sat.i64 v8
+            v10 = iadd v7, v9
+            v11 = iadd v10, v4
+            return v11
+        }";
+    let none = local_groups(&compile_at(text, OptLevel::None));
+    let types: Vec<_> = none.iter().map(|&(_, t)| t).collect();
+    let mut distinct = types.clone();
+    distinct.dedup();
+    assert_eq!(types, distinct, "one declaration run per type: {none:?}");
+    assert_eq!(distinct.len(), 2, "{none:?}");
+    // A chain whose values each die at the next: speed needs a local or two, none one
+    // per value (999: the last is read once, on the operand stack).
+    let chain = doubling_chain(1000, "i64", "iadd");
+    let count = |level| {
+        let groups = local_groups(&compile_at(&chain, level));
+        groups.iter().map(|g| g.0).sum::<u32>()
+    };
+    assert_eq!(count(OptLevel::None), 999);
+    assert!(count(OptLevel::Speed) <= 2, "{}", count(OptLevel::Speed));
+    let m = build(text);
+    for x in [0i64, 1, -7, 1 << 40, i64::MIN] {
+        m.agree("mix", &[DataValue::I64(x)]);
+    }
+}
+
+#[test]
+fn none_falls_back_to_coloring_above_the_engines_local_limit() {
+    // 60,000 values that each need a local: more than the 50,000 engines accept.
+    let n = 60_000;
+    let text = doubling_chain(n, "i32", "iadd");
+    let groups = local_groups(&compile_at(&text, OptLevel::None));
+    let locals: u32 = groups.iter().map(|g| g.0).sum();
+    assert!(locals < 10, "colored instead: {groups:?}");
+    // x doubled 60,000 times wraps to 0 for every x; 3 doubled 31 times is 1 << 31.
+    let m = build(&text);
+    m.expect("chain", &[DataValue::I32(5)], &[DataValue::I32(0)]);
+    let m = build(&doubling_chain(31, "i32", "iadd"));
+    m.expect("chain", &[DataValue::I32(1)], &[DataValue::I32(i32::MIN)]);
+}
+
+#[test]
+fn opt_level_parses_from_its_cranelift_name() {
+    assert_eq!("none".parse::<OptLevel>(), Ok(OptLevel::None));
+    assert_eq!("speed".parse::<OptLevel>(), Ok(OptLevel::Speed));
+    let err = "fast".parse::<OptLevel>().unwrap_err();
+    assert!(err.contains("`none` or `speed`"), "{err}");
+}

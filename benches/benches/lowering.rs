@@ -2,7 +2,9 @@
 //! same functions, in the same run. `cargo bench -p benches`.
 
 use benches::shapes::{generate, SHAPES};
-use benches::{corpus, lower, native_isa, natively_compilable, runtests, Workload};
+use benches::{
+    corpus, lower, lower_at, native_isa, natively_compilable, runtests, OptLevel, Workload,
+};
 use cranelift_codegen::Context;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -16,6 +18,9 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
     group.bench_function("wasm-emit", |b| b.iter(|| lower(w, false)));
     group.bench_function("wasm-emit (no verify/validate)", |b| {
         b.iter(|| lower(w, true))
+    });
+    group.bench_function("wasm-emit (opt none, no verify/validate)", |b| {
+        b.iter(|| lower_at(w, true, OptLevel::None))
     });
     for opt in ["none", "speed"] {
         let isa = native_isa(opt);

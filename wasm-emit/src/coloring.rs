@@ -12,6 +12,9 @@
 //! write the result before their last read of an operand. Busy flags are cleared per block
 //! only where they were set, and each pool keeps a cursor below which every local is busy,
 //! so the walk costs O(1) per definition and per live-in value.
+//!
+//! At opt level none, `distinct` replaces all of this: one local per value, numbered by
+//! type, with no liveness.
 
 use crate::cfg::{Graph, Order};
 use crate::liveness::{BlockGraph, Liveness};

@@ -134,3 +134,23 @@ fn every_offheap_violation_is_printed() {
     );
     assert!(err.contains("hint: "));
 }
+
+/// `--opt-level none` lowers the run lines and passes them (in wasmtime); a level that does
+/// not exist is a usage error naming the levels, not a panic.
+#[test]
+fn opt_level_none_runs_and_unknown_levels_are_refused() {
+    // Every value read twice: at opt level none each has a local of its own.
+    let chain = "function %c(i32) -> i32 {\nblock0(v0: i32):\n    v1 = iadd v0, v0\n    v2 = imul v1, v1\n    v3 = isub v2, v1\n    v4 = iadd v3, v3\n    return v4\n}\n; run: %c(1) == 4\n; run: %c(3) == 60\n";
+    let input = temp("chain.clif", chain);
+    let o = clif2wasm(&["run", input.to_str().unwrap(), "--opt-level", "none"]);
+    assert!(o.status.success(), "{}", text(&o.stdout));
+    assert_eq!(
+        text(&o.stdout).lines().last(),
+        Some("2 passed, 0 failed, 0 unsupported")
+    );
+    let o = clif2wasm(&["compile", input.to_str().unwrap(), "--opt-level", "fast"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("`none` or `speed`"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -93,6 +93,49 @@ fn none_falls_back_to_coloring_above_the_engines_local_limit() {
     m.expect("chain", &[DataValue::I32(1)], &[DataValue::I32(i32::MIN)]);
 }
 
+/// The local names of the first function of `wasm`, in section order.
+fn local_names(wasm: &[u8]) -> Vec<(u32, String)> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CustomSection(c) = payload.unwrap() {
+            if let wasmparser::KnownCustom::Name(reader) = c.as_known() {
+                for name in reader {
+                    if let wasmparser::Name::Local(map) = name.unwrap() {
+                        let first = map.into_iter().next().unwrap().unwrap();
+                        return first
+                            .names
+                            .map(|n| {
+                                let n = n.unwrap();
+                                (n.index, n.name.to_string())
+                            })
+                            .collect();
+                    }
+                }
+            }
+        }
+    }
+    panic!("no local names");
+}
+
+#[test]
+fn a_shared_local_has_one_name() {
+    // At speed the chain's values share a local or two; each local is named once, after
+    // its first value, in increasing index order. At none every value names its own.
+    let chain = doubling_chain(20, "i64", "iadd");
+    let speed = local_names(&compile_at(&chain, OptLevel::Speed));
+    assert!(
+        speed.windows(2).all(|w| w[0].0 < w[1].0),
+        "each local once, in order: {speed:?}"
+    );
+    assert_eq!(speed[0], (0, "v0".to_string()), "{speed:?}");
+    assert!(speed.len() <= 3, "{speed:?}");
+    let none = local_names(&compile_at(&chain, OptLevel::None));
+    assert_eq!(none.len(), 20, "the parameter and 19 values: {none:?}");
+    assert_eq!(none[1], (1, "v1".to_string()), "{none:?}");
+    // 2^20 * 3 as an i64.
+    let m = build(&chain);
+    m.expect("chain", &[DataValue::I64(3)], &[DataValue::I64(3 << 20)]);
+}
+
 #[test]
 fn opt_level_parses_from_its_cranelift_name() {
     assert_eq!("none".parse::<OptLevel>(), Ok(OptLevel::None));

@@ -1,9 +1,10 @@
-//! Lowering throughput: wasm-emit against Cranelift's native backend for the host, on the
-//! same functions, in the same run. `cargo bench -p benches`.
+//! Lowering throughput: wasm-emit against Cranelift's native backend for the host and the
+//! encode-only floor, on the same functions, in the same run. `cargo bench -p benches`.
 
 use benches::shapes::{generate, SHAPES};
 use benches::{
-    corpus, lower, lower_at, native_isa, natively_compilable, runtests, OptLevel, Workload,
+    corpus, encode_floor, lower, lower_at, native_isa, natively_compilable, runtests,
+    wasm_instructions, OptLevel, Workload,
 };
 use cranelift_codegen::Context;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -33,6 +34,13 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
             })
         });
     }
+    // The encode-only floor: as many wasm instructions as the opt-level-none output holds,
+    // emitted with wasm-encoder and nothing else.
+    let wasm_insts = wasm_instructions(&lower_at(w, true, OptLevel::None));
+    let funcs = w.functions.len();
+    group.bench_function("encode floor", |b| {
+        b.iter(|| encode_floor(funcs, wasm_insts))
+    });
     group.finish();
 }
 

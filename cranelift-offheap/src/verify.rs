@@ -472,12 +472,11 @@ impl Verifier<'_> {
         ty: ir::Type,
         store: bool,
     ) {
-        let what = self.describe(place);
         let Some(place_ty) = place.value_type() else {
             self.error(
                 Some(inst),
                 Rule::TableAccess,
-                format!("{what} is loaded or stored directly"),
+                format!("{} is loaded or stored directly", self.describe(place)),
             );
             return;
         };
@@ -486,28 +485,35 @@ impl Verifier<'_> {
                 self.error(
                     Some(inst),
                     Rule::AddressAccessType,
-                    format!("{what} is accessed as {ty}, not {}", place_ty.clif()),
+                    format!(
+                        "{} is accessed as {ty}, not {}",
+                        self.describe(place),
+                        place_ty.clif()
+                    ),
                 );
             }
         } else {
             self.error(
                 Some(inst),
                 Rule::AddressPartialAccess,
-                format!("`{op}` is an extending or narrowing access to {what}"),
+                format!(
+                    "`{op}` is an extending or narrowing access to {}",
+                    self.describe(place)
+                ),
             );
         }
         if offset != 0 {
             self.error(
                 Some(inst),
                 Rule::AddressOffset,
-                format!("{what} is accessed at offset {offset}"),
+                format!("{} is accessed at offset {offset}", self.describe(place)),
             );
         }
         if let (true, Place::Global { mutable: false, .. }) = (store, place) {
             self.error(
                 Some(inst),
                 Rule::ImmutableGlobalStore,
-                format!("store to immutable {what}"),
+                format!("store to immutable {}", self.describe(place)),
             );
         }
     }

@@ -163,7 +163,7 @@ pub fn color(
         if range.is_empty() {
             continue;
         }
-        let inst = scan.insts[range.end - 1];
+        let inst = scan.inst(range.end - 1);
         for call in dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
             let params = dfg.block_params(call.block(&dfg.value_lists));
             for (arg, &p) in call.args(&dfg.value_lists).zip(params) {

@@ -356,8 +356,14 @@ pub fn compile_with_layout(
         let analysis = Analysis::compute(func, decls);
         // The feature gate runs in the function's first lowering walk (`scan`).
         check_input(func, decls, options, &analysis)?;
-        let lowered = func::lower_function_in(func, &mut env, &analysis, &mut workspace)?;
-        bodies.push(first_defined + defined.len() as u32, &lowered);
+        let index = first_defined + defined.len() as u32;
+        func::lower_function_in(
+            func,
+            &mut env,
+            &analysis,
+            &mut workspace,
+            (&mut bodies, index),
+        )?;
         let renamed = if layout.func_names.is_empty() {
             None
         } else {
@@ -374,8 +380,14 @@ pub fn compile_with_layout(
         let helper = env.helpers[next];
         let helper_func = helper.function();
         let analysis = Analysis::compute(&helper_func, &env.decls);
-        let lowered = func::lower_function_in(&helper_func, &mut env, &analysis, &mut workspace)?;
-        bodies.push(first_defined + defined.len() as u32, &lowered);
+        let index = first_defined + defined.len() as u32;
+        func::lower_function_in(
+            &helper_func,
+            &mut env,
+            &analysis,
+            &mut workspace,
+            (&mut bodies, index),
+        )?;
         defined.push(DefinedFunction {
             name: helper.name(),
             export: false,

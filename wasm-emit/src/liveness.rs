@@ -205,7 +205,7 @@ impl Liveness {
         let num_blocks = dfg.num_blocks();
         // The position in its block at which each instruction is emitted: a tree is
         // emitted where its user is, later in the block.
-        refill(emit_pos, scan.insts.len(), 0);
+        refill(emit_pos, scan.num_insts(), 0);
         // The last position a tracked value is read at in its own block (most values are
         // read only there), and (value, block, position) of every other read. `used`
         // lists the tracked values read at all, so that no loop runs over every value.
@@ -217,8 +217,8 @@ impl Liveness {
             for k in range.clone().rev() {
                 let own = (k - range.start) as u32;
                 emit_pos[k] = match scan.results(k) {
-                    [r] if placement[*r] == Placement::Tree => match scan.user[*r] {
-                        Some((u, _)) => emit_pos[scan.index[u] as usize],
+                    [r] if placement[*r] == Placement::Tree => match scan.facts(*r).user.get() {
+                        Some((u, _)) => emit_pos[u],
                         None => own,
                     },
                     _ => own,
@@ -235,7 +235,7 @@ impl Liveness {
                         used.push(v);
                         *last = NO_LOCAL_READ;
                     }
-                    if scan.def_block[v] == b as u32 {
+                    if scan.facts(v).def_block == b as u32 {
                         *last = if *last == NO_LOCAL_READ {
                             at
                         } else {
@@ -275,7 +275,7 @@ impl Liveness {
                 at => Some(at),
             };
             let mark = v.as_u32();
-            let def = match scan.def_block[v] {
+            let def = match scan.facts(v).def_block {
                 NO_BLOCK => None,
                 ord => Some(scan.blocks[ord as usize]),
             };
@@ -330,12 +330,12 @@ impl Liveness {
                 continue;
             }
             dead_at_def[v] = false;
-            if let Some(d) = scan.blocks.get(scan.def_block[v] as usize) {
+            if let Some(d) = scan.blocks.get(scan.facts(v).def_block as usize) {
                 dying_pairs.push((position(*d, local_last[v.index()]), v));
             }
         }
         bucket_into(num_blocks, live_in_pairs, live_in);
-        bucket_into(scan.insts.len(), dying_pairs, dying);
+        bucket_into(scan.num_insts(), dying_pairs, dying);
     }
 
     /// The tracked values live into `block`.

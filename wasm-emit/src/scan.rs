@@ -10,7 +10,7 @@
 
 use crate::error::Result;
 use crate::reuse::ClearTo;
-use crate::stackify::Class;
+use crate::stackify::{Class, Placement, Schedule};
 use crate::support::Gate;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Value};
 use cranelift_entity::packed_option::PackedOption;
@@ -25,39 +25,114 @@ pub struct Scan {
     pub blocks: Vec<Block>,
     /// The ordinal (position in `blocks`) of each block in the layout.
     pub ordinal: SecondaryMap<Block, u32>,
-    /// The instructions of `blocks[b]` are `insts[block_start[b]..block_start[b + 1]]`.
+    /// The instructions of `blocks[b]` are at positions `block_start[b]..block_start[b + 1]`.
     block_start: Vec<u32>,
-    /// Instructions in layout order.
-    pub insts: Vec<Inst>,
-    /// Position of each instruction in `insts`.
+    /// The instructions in layout order (a position is an index in it).
+    rows: Vec<Row>,
+    /// Position of each instruction.
     pub index: SecondaryMap<Inst, u32>,
-    /// The block ordinal (position in `blocks`) of each instruction, by position.
-    block_of: Vec<u32>,
-    /// The effect class of each instruction, by position.
-    pub classes: Vec<Class>,
-    /// The operands of the instruction at position `k` are
-    /// `operands[op_start[k]..op_start[k + 1]]`: its arguments, then its block-call
-    /// arguments (`arg_end[k]` splits them).
+    /// Every instruction's operands (see `Row`), aliases resolved.
     operands: Vec<Value>,
-    op_start: Vec<u32>,
-    arg_end: Vec<u32>,
-    /// The results of the instruction at position `k`: `results[res_start[k]..res_start[k + 1]]`.
+    /// Every instruction's results (see `Row`).
     results: Vec<Value>,
-    res_start: Vec<u32>,
-    /// The block ordinal each value is defined in (`NO_BLOCK` if none).
-    pub def_block: SecondaryMap<Value, u32>,
+    /// What the walk found of each value (by value index).
+    facts: Vec<ValueFacts>,
     /// Each operand value (by index) with aliases resolved; `None` for the values no
     /// instruction reads (results and parameters, which are never aliases).
     canon: Vec<PackedOption<Value>>,
-    /// Number of reads of each value (a `brif` whose two edges are the same counts its
-    /// condition twice, so that it is never a tree: it is lowered as a jump and the
-    /// condition is never pushed).
-    pub count: SecondaryMap<Value, u32>,
-    /// The last instruction reading each value, and whether that read is a block argument
-    /// of a conditional edge.
-    pub user: SecondaryMap<Value, Option<(Inst, bool)>>,
     /// The number of block parameters of all blocks.
     num_params: usize,
+    /// The state of the placement decisions made on the way.
+    schedule: Schedule,
+}
+
+/// The facts of one value, kept together: the walk updates them at every read.
+#[derive(Clone, Copy)]
+pub struct ValueFacts {
+    /// Number of reads (a `brif` whose two edges are the same counts its condition twice,
+    /// so that it is never a tree: it is lowered as a jump and the condition is never
+    /// pushed).
+    pub count: u32,
+    /// The last instruction reading it.
+    pub user: User,
+    /// The ordinal of the block it is defined in (`NO_BLOCK` if none).
+    pub def_block: u32,
+    /// Where it is placed (see `stackify`).
+    pub placement: Placement,
+    /// The class of its instruction with the trees it carries, if it may be placed off
+    /// locals at all (the only result of an instruction that is no branch).
+    pub class: Option<Class>,
+    /// Whether its instruction is a constant cheap enough to emit at every read.
+    pub cheap_constant: bool,
+    /// Whether its first read is in its own block, after its definition.
+    pub read_in_block: bool,
+    /// The effects and non-pure instructions of its block up to its definition and up
+    /// to its first read there (see `stackify::Schedule`).
+    pub at_def: (u32, u32),
+    /// See `at_def`.
+    pub at_read: (u32, u32),
+}
+
+impl Default for ValueFacts {
+    fn default() -> Self {
+        ValueFacts {
+            count: 0,
+            user: User::NONE,
+            def_block: NO_BLOCK,
+            placement: Placement::Local,
+            class: None,
+            cheap_constant: false,
+            read_in_block: false,
+            at_def: (0, 0),
+            at_read: (0, 0),
+        }
+    }
+}
+
+/// One instruction, at its position in layout order: everything the passes read of it,
+/// in one place, written in one go.
+#[derive(Clone, Copy)]
+struct Row {
+    inst: Inst,
+    class: Class,
+    /// Its operands are `operands[op_start..op_end]`: its arguments, then its block-call
+    /// arguments (`arg_end` splits them).
+    op_start: u32,
+    arg_end: u32,
+    op_end: u32,
+    /// Its results are `results[res_start..res_end]`.
+    res_start: u32,
+    res_end: u32,
+}
+
+/// The position of the last instruction reading a value, and whether that read is a
+/// block argument of a conditional edge, packed in a `u32` (`User::NONE`: no read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct User(u32);
+
+impl Default for User {
+    fn default() -> Self {
+        User::NONE
+    }
+}
+
+impl User {
+    /// No instruction reads the value.
+    pub const NONE: User = User(u32::MAX);
+    const CONDITIONAL: u32 = 1 << 31;
+
+    fn new(position: usize, conditional: bool) -> User {
+        User(position as u32 | if conditional { Self::CONDITIONAL } else { 0 })
+    }
+
+    /// The reader's position and whether the read is on a conditional edge.
+    #[inline]
+    pub fn get(self) -> Option<(usize, bool)> {
+        (self != User::NONE).then_some((
+            (self.0 & !Self::CONDITIONAL) as usize,
+            self.0 & Self::CONDITIONAL != 0,
+        ))
+    }
 }
 
 impl Default for Scan {
@@ -66,20 +141,14 @@ impl Default for Scan {
             blocks: Vec::new(),
             ordinal: SecondaryMap::with_default(NO_BLOCK),
             block_start: Vec::new(),
-            insts: Vec::new(),
+            rows: Vec::new(),
             index: SecondaryMap::new(),
-            block_of: Vec::new(),
-            classes: Vec::new(),
             operands: Vec::new(),
-            op_start: Vec::new(),
-            arg_end: Vec::new(),
             results: Vec::new(),
-            res_start: Vec::new(),
-            def_block: SecondaryMap::with_default(NO_BLOCK),
+            facts: Vec::new(),
             canon: Vec::new(),
-            count: SecondaryMap::new(),
-            user: SecondaryMap::new(),
             num_params: 0,
+            schedule: Schedule::default(),
         }
     }
 }
@@ -119,49 +188,44 @@ impl Scan {
         let s = self;
         s.blocks.clear();
         s.block_start.clear();
-        s.insts.clear();
-        s.block_of.clear();
+        s.rows.clear();
         s.num_params = 0;
-        s.classes.clear();
         s.operands.clear();
-        s.op_start.clear();
-        s.arg_end.clear();
         s.results.clear();
-        s.res_start.clear();
         s.index.clear_to(n_insts);
         s.ordinal.clear_to(dfg.num_blocks());
-        s.def_block.clear_to(n_values);
-        s.count.clear_to(n_values);
-        s.user.clear_to(n_values);
+        s.facts.clear();
+        s.facts.resize(n_values, ValueFacts::default());
         let pool = &dfg.value_lists;
         for block in func.layout.blocks() {
             let ord = s.blocks.len() as u32;
             s.blocks.push(block);
             s.ordinal[block] = ord;
-            s.block_start.push(s.insts.len() as u32);
+            s.block_start.push(s.rows.len() as u32);
+            s.schedule.begin_block();
             if let Some(gate) = gate {
                 gate.check_block_params(func, block)?;
             }
             let params = dfg.block_params(block);
             s.num_params += params.len();
             for &p in params {
-                s.def_block[p] = ord;
+                s.facts[p.index()].def_block = ord;
             }
             for inst in func.layout.block_insts(block) {
-                let k = s.insts.len() as u32;
-                s.insts.push(inst);
-                s.index[inst] = k;
-                s.block_of.push(ord);
+                let k = s.rows.len();
+                s.index[inst] = k as u32;
                 let data = &dfg.insts[inst];
-                s.classes.push(crate::stackify::class(data.opcode()));
-                s.op_start.push(s.operands.len() as u32);
+                let op_start = s.operands.len() as u32;
+                let reader = User::new(k, false);
                 for &arg in dfg.inst_args(inst) {
                     let v = resolve(arg);
                     s.operands.push(v);
-                    s.count[v] += 1;
-                    s.user[v] = Some((inst, false));
+                    let f = &mut s.facts[v.index()];
+                    f.count += 1;
+                    f.user = reader;
+                    s.schedule.read(f, ord);
                 }
-                s.arg_end.push(s.operands.len() as u32);
+                let arg_end = s.operands.len() as u32;
                 if data.opcode().is_branch() {
                     let conditional = matches!(
                         data,
@@ -171,34 +235,56 @@ impl Scan {
                         if blocks[0].block(pool) == blocks[1].block(pool)
                             && blocks[0].args(pool).eq(blocks[1].args(pool))
                         {
-                            s.count[resolve(arg)] += 1;
+                            s.facts[resolve(arg).index()].count += 1;
                         }
                     }
+                    let reader = User::new(k, conditional);
                     for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
                         for arg in call.args(pool) {
                             if let Some(arg) = arg.as_value() {
                                 let v = resolve(arg);
                                 s.operands.push(v);
-                                s.count[v] += 1;
-                                s.user[v] = Some((inst, conditional));
+                                let f = &mut s.facts[v.index()];
+                                f.count += 1;
+                                f.user = reader;
+                                s.schedule.read(f, ord);
                             }
                         }
                     }
                 }
-                s.res_start.push(s.results.len() as u32);
                 let results = dfg.inst_results(inst);
                 if let Some(gate) = gate {
                     gate.check_inst(func, inst, results)?;
                 }
+                let res_start = s.results.len() as u32;
+                s.results.extend_from_slice(results);
                 for &r in results {
-                    s.results.push(r);
-                    s.def_block[r] = ord;
+                    s.facts[r.index()].def_block = ord;
                 }
+                let class = crate::stackify::class(data.opcode());
+                s.schedule.define(data, class, results, &mut s.facts);
+                s.rows.push(Row {
+                    inst,
+                    class,
+                    op_start,
+                    arg_end,
+                    op_end: s.operands.len() as u32,
+                    res_start,
+                    res_end: s.results.len() as u32,
+                });
             }
         }
-        s.block_start.push(s.insts.len() as u32);
-        s.op_start.push(s.operands.len() as u32);
-        s.res_start.push(s.results.len() as u32);
+        s.block_start.push(s.rows.len() as u32);
+        for row in &s.rows {
+            if row.res_end == row.res_start + 1 {
+                crate::stackify::place(
+                    row.class,
+                    &s.operands[row.op_start as usize..row.arg_end as usize],
+                    s.results[row.res_start as usize],
+                    &mut s.facts,
+                );
+            }
+        }
         s.canon = canon;
         Ok(())
     }
@@ -212,29 +298,55 @@ impl Scan {
         }
     }
 
-    /// The positions (in `insts`) of the instructions of the block with ordinal `b`.
+    /// The positions of the instructions of the block with ordinal `b`.
     #[inline]
     pub fn block_range(&self, b: usize) -> std::ops::Range<usize> {
         self.block_start[b] as usize..self.block_start[b + 1] as usize
     }
 
-    /// The block ordinal of the instruction at position `k`.
+    /// The number of instructions (in the layout).
     #[inline]
-    pub fn block_of(&self, k: usize) -> u32 {
-        self.block_of[k]
+    pub fn num_insts(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The instruction at position `k`.
+    #[inline]
+    pub fn inst(&self, k: usize) -> Inst {
+        self.rows[k].inst
+    }
+
+    /// The effect class of the instruction at position `k`.
+    #[inline]
+    pub fn class(&self, k: usize) -> Class {
+        self.rows[k].class
     }
 
     /// The arguments of the instruction at position `k` (aliases resolved).
     #[inline]
     pub fn args(&self, k: usize) -> &[Value] {
-        &self.operands[self.op_start[k] as usize..self.arg_end[k] as usize]
+        let row = &self.rows[k];
+        &self.operands[row.op_start as usize..row.arg_end as usize]
     }
 
     /// Every value the instruction at position `k` reads: its arguments and its
     /// block-call arguments (aliases resolved).
     #[inline]
     pub fn operands(&self, k: usize) -> &[Value] {
-        &self.operands[self.op_start[k] as usize..self.op_start[k + 1] as usize]
+        let row = &self.rows[k];
+        &self.operands[row.op_start as usize..row.op_end as usize]
+    }
+
+    /// What the walk found of `value` (a value no alias resolves to has default facts).
+    #[inline]
+    pub fn facts(&self, value: Value) -> &ValueFacts {
+        &self.facts[value.index()]
+    }
+
+    /// The facts of every value, by value index.
+    #[inline]
+    pub fn all_facts(&self) -> &[ValueFacts] {
+        &self.facts
     }
 
     /// The number of block parameters of all blocks.
@@ -252,6 +364,7 @@ impl Scan {
     /// The results of the instruction at position `k`.
     #[inline]
     pub fn results(&self, k: usize) -> &[Value] {
-        &self.results[self.res_start[k] as usize..self.res_start[k + 1] as usize]
+        let row = &self.rows[k];
+        &self.results[row.res_start as usize..row.res_end as usize]
     }
 }

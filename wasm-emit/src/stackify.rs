@@ -24,9 +24,9 @@
 //! takes only pure trees, since the definition then runs on that path alone.
 
 use crate::reuse::ClearTo;
-use crate::scan::Scan;
-use cranelift_codegen::ir::{self, InstructionData, Opcode, Value};
-use cranelift_entity::SecondaryMap;
+use crate::scan::{Scan, ValueFacts};
+use cranelift_codegen::ir::{InstructionData, Opcode, Value};
+use cranelift_entity::{EntityRef, SecondaryMap};
 
 /// How a value is placed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -93,19 +93,10 @@ fn classify(op: Opcode) -> Class {
     }
 }
 
-/// Whether an instruction of class `moving` may move down past one of class `other`.
-fn may_pass(moving: Class, other: Class) -> bool {
-    match moving {
-        Class::Pure => true,
-        Class::Read | Class::Trap => other != Class::Effect,
-        Class::Effect => other == Class::Pure,
-    }
-}
-
-/// Whether `value` (defined by `inst`) is a constant cheap enough to emit at every use:
+/// Whether the instruction `data` defines a constant cheap enough to emit at every use:
 /// its encoding is at most a few bytes longer than a `local.get`.
-fn is_cheap_constant(func: &ir::Function, inst: ir::Inst) -> bool {
-    match func.dfg.insts[inst] {
+fn is_cheap_constant(data: &InstructionData) -> bool {
+    match *data {
         InstructionData::UnaryImm {
             opcode: Opcode::Iconst,
             imm,
@@ -120,121 +111,134 @@ fn is_cheap_constant(func: &ir::Function, inst: ir::Inst) -> bool {
 }
 
 /// The placement of every value of `func` (scanned as `scan`), except values in
-/// `keep_local`.
-pub fn placements(
-    func: &ir::Function,
-    scan: &Scan,
-    keep_local: &[Value],
-) -> SecondaryMap<Value, Placement> {
+/// `keep_local`, which stay in locals.
+pub fn placements(scan: &Scan, keep_local: &[Value]) -> SecondaryMap<Value, Placement> {
     let mut placement = SecondaryMap::new();
-    placements_into(
-        func,
-        scan,
-        keep_local,
-        &mut placement,
-        &mut Scratch::default(),
-    );
+    placements_into(scan, keep_local, &mut placement);
     placement
 }
 
-/// Storage `placements_into` keeps from one function to the next.
-#[derive(Default)]
-pub struct Scratch {
-    keep: SecondaryMap<Value, bool>,
-    tree_class: SecondaryMap<Value, Option<Class>>,
-    effects: Vec<u32>,
-    impure: Vec<u32>,
-}
-
-/// [`placements`] into `placement`, with working storage `scratch`.
+/// [`placements`] into `placement`.
 pub fn placements_into(
-    func: &ir::Function,
     scan: &Scan,
     keep_local: &[Value],
     placement: &mut SecondaryMap<Value, Placement>,
-    scratch: &mut Scratch,
 ) {
-    let dfg = &func.dfg;
-    let (user, uses) = (&scan.user, &scan.count);
-    let Scratch {
-        keep,
-        tree_class,
-        effects,
-        impure,
-    } = scratch;
-    keep.clear();
+    let facts = scan.all_facts();
+    placement.clear_to(facts.len());
+    for (i, f) in facts.iter().enumerate() {
+        if f.placement != Placement::Local {
+            placement[Value::new(i)] = f.placement;
+        }
+    }
     for &v in keep_local {
-        keep[v] = true;
+        placement[v] = Placement::Local;
     }
-    placement.clear_to(dfg.num_values());
-    // The class of an instruction together with the trees it pushes: moving it moves
-    // them too.
-    tree_class.clear_to(dfg.num_values());
-    for b in 0..scan.blocks.len() {
-        let range = scan.block_range(b);
-        let classes = &scan.classes[range.clone()];
-        // Prefix counts of effects and of non-pure instructions, for O(1) range queries.
-        effects.clear();
-        impure.clear();
-        effects.push(0u32);
-        impure.push(0u32);
-        for (i, c) in classes.iter().enumerate() {
-            effects.push(effects[i] + u32::from(*c == Class::Effect));
-            impure.push(impure[i] + u32::from(*c != Class::Pure));
-        }
-        for (i, k) in range.clone().enumerate() {
-            let &[v] = scan.results(k) else {
-                continue;
-            };
-            let inst = scan.insts[k];
-            if keep[v] || classes[i] == Class::Effect && dfg.insts[inst].opcode().is_branch() {
-                continue;
-            }
-            let mut c = classes[i];
-            for &arg in scan.args(k) {
-                if let Some(sub) = tree_class[arg] {
-                    c = c.max(sub);
-                }
-            }
-            if uses[v] == 0 {
-                if c == Class::Pure {
-                    placement[v] = Placement::Dead;
-                }
-                continue;
-            }
-            if c == Class::Pure && is_cheap_constant(func, inst) {
-                placement[v] = Placement::Remat;
-                continue;
-            }
-            if uses[v] != 1 {
-                continue;
-            }
-            let Some((use_inst, conditional)) = user[v] else {
-                continue;
-            };
-            let use_k = scan.index[use_inst] as usize;
-            if !range.contains(&use_k) {
-                continue;
-            }
-            let j = use_k - range.start;
-            if j <= i || (conditional && c != Class::Pure) {
-                continue;
-            }
-            // Instructions strictly between the definition and the use.
-            let between_effects = effects[j] - effects[i + 1];
-            let between_impure = impure[j] - impure[i + 1];
-            let movable = match c {
-                Class::Pure => true,
-                Class::Read | Class::Trap => between_effects == 0,
-                Class::Effect => between_impure == 0,
-            };
-            debug_assert!(movable == (i + 1..j).all(|k| may_pass(c, classes[k])));
-            if movable {
-                placement[v] = Placement::Tree;
-                tree_class[v] = Some(c);
-            }
+}
+
+/// The facts the placement decisions need, gathered during the scan's walk
+/// (`scan::Scan::recompute` calls these in layout order, on each value's `ValueFacts`)
+/// rather than in a walk of their own: for each value that may be placed off locals, the
+/// effects and non-pure instructions of its block up to its definition and up to its
+/// first read in that block. [`place`] then decides, in layout order, once every read is
+/// known.
+#[derive(Default)]
+pub struct Schedule {
+    /// The effects and non-pure instructions of the current block so far.
+    effects: u32,
+    impure: u32,
+}
+
+impl Schedule {
+    /// Start a block.
+    #[inline]
+    pub fn begin_block(&mut self) {
+        self.effects = 0;
+        self.impure = 0;
+    }
+
+    /// A read of the value with facts `f` (`f.count` counts it already) by the next
+    /// instruction, in the block with ordinal `block`.
+    #[inline]
+    pub fn read(&self, f: &mut ValueFacts, block: u32) {
+        if f.count == 1 && f.def_block == block {
+            f.at_read = (self.effects, self.impure);
+            f.read_in_block = true;
         }
     }
+
+    /// The next instruction, `data` of class `class` with results `results`; `facts` by
+    /// value index.
+    #[inline]
+    pub fn define(
+        &mut self,
+        data: &InstructionData,
+        class: Class,
+        results: &[Value],
+        facts: &mut [ValueFacts],
+    ) {
+        self.effects += u32::from(class == Class::Effect);
+        self.impure += u32::from(class != Class::Pure);
+        let &[v] = results else {
+            return;
+        };
+        if class == Class::Effect && data.opcode().is_branch() {
+            return;
+        }
+        let f = &mut facts[v.index()];
+        f.class = Some(class);
+        f.at_def = (self.effects, self.impure);
+        f.cheap_constant = is_cheap_constant(data);
+    }
+}
+
+/// Place `value`, the only result of an instruction of class `class` with arguments
+/// `args`, once every read is known; the instructions are placed in layout order, so the
+/// arguments defined in the same block are placed already. `facts` by value index.
+#[inline]
+pub fn place(class: Class, args: &[Value], value: Value, facts: &mut [ValueFacts]) {
+    if facts[value.index()].class.is_none() {
+        return;
+    }
+    // A tree carries the trees of its operands along.
+    let mut c = class;
+    for &arg in args {
+        let a = &facts[arg.index()];
+        if a.placement == Placement::Tree {
+            if let Some(sub) = a.class {
+                c = c.max(sub);
+            }
+        }
+    }
+    let f = &mut facts[value.index()];
+    f.class = Some(c);
+    f.placement = if f.count == 0 {
+        if c == Class::Pure {
+            Placement::Dead
+        } else {
+            Placement::Local
+        }
+    } else if c == Class::Pure && f.cheap_constant {
+        Placement::Remat
+    } else if f.count == 1
+        && f.read_in_block
+        && !(f.user.get().is_some_and(|(_, conditional)| conditional) && c != Class::Pure)
+    {
+        // The instructions strictly between the definition and the read: a read or trap
+        // may not pass an effect, an effect may pass only pure ones.
+        let movable = match c {
+            Class::Pure => true,
+            Class::Read | Class::Trap => f.at_read.0 == f.at_def.0,
+            Class::Effect => f.at_read.1 == f.at_def.1,
+        };
+        if movable {
+            Placement::Tree
+        } else {
+            Placement::Local
+        }
+    } else {
+        Placement::Local
+    };
 }
 
 #[cfg(test)]
@@ -244,7 +248,7 @@ mod tests {
     fn placed(text: &str) -> Vec<(String, Placement)> {
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
         let scan = Scan::compute(&func, None).unwrap();
-        let p = placements(&func, &scan, &[]);
+        let p = placements(&scan, &[]);
         func.dfg
             .values()
             .filter(|&v| p[v] != Placement::Local)

@@ -113,7 +113,6 @@ fn ns(d: Duration, insts: usize) -> f64 {
 fn measure(w: &Workload, with_native: bool) -> Row {
     let insts = w.instructions();
     eprintln!("measuring {} ({insts} CLIF instructions)", w.name);
-    let out = lower(w, false);
     let emit = best(|| {
         lower(w, false);
     });
@@ -155,7 +154,9 @@ fn measure(w: &Workload, with_native: bool) -> Row {
             }),
         }
     });
-    let wasm_insts = wasm_instructions(&out);
+    // The floor emits as many wasm instructions as the headline's own output (opt level
+    // none, which keeps more values in locals than speed and so emits more instructions).
+    let wasm_insts = wasm_instructions(&lower_at(w, true, OptLevel::None));
     let floor = best(|| {
         encode_floor(w.functions.len(), wasm_insts);
     });

@@ -9,6 +9,7 @@ use crate::coloring::ColorScratch;
 use crate::error::{Error, ErrorKind, Result};
 use crate::locals::Locals;
 use crate::module::env::{ref_val_type, ModuleEnv};
+use crate::module::Bodies;
 use crate::reuse::ClearTo;
 use crate::scan::Scan;
 use crate::stackify;
@@ -22,14 +23,6 @@ use cranelift_offheap::analysis::Analysis;
 /// The most locals (parameters included) wasm engines accept in one function.
 const MAX_LOCALS: usize = 50_000;
 
-/// A lowered function body with what the name section needs.
-pub struct LoweredFunction {
-    /// The encoded body (locals and code).
-    pub body: wasm_encoder::Function,
-    /// Local names by local index, in index order.
-    pub local_names: Vec<(u32, LocalName)>,
-}
-
 /// What a local is named after in the name section.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LocalName {
@@ -40,14 +33,14 @@ pub enum LocalName {
 }
 
 impl LocalName {
-    /// Append the name as CLIF prints it (`v12`, `ss0`) to `out`, without the formatting
-    /// machinery: a module has a name for almost every local.
-    pub fn write_to(self, out: &mut String) {
-        let (prefix, number) = match self {
-            LocalName::Value(v) => ("v", v.as_u32()),
-            LocalName::Slot(s) => ("ss", s.as_u32()),
+    /// Append the name as CLIF prints it (`v12`, `ss0`) to `out` as a wasm name (its
+    /// length, then its bytes), without the formatting machinery: a module has a name for
+    /// almost every local.
+    pub fn write_bytes(self, out: &mut Vec<u8>) {
+        let (prefix, number): (&[u8], u32) = match self {
+            LocalName::Value(v) => (b"v", v.as_u32()),
+            LocalName::Slot(s) => (b"ss", s.as_u32()),
         };
-        out.push_str(prefix);
         let mut digits = [0u8; 10];
         let mut at = digits.len();
         let mut n = number;
@@ -59,7 +52,10 @@ impl LocalName {
                 break;
             }
         }
-        out.extend(digits[at..].iter().map(|&d| d as char));
+        // At most 12 bytes: the length is one LEB128 byte.
+        out.push((prefix.len() + digits.len() - at) as u8);
+        out.extend_from_slice(prefix);
+        out.extend_from_slice(&digits[at..]);
     }
 }
 
@@ -72,21 +68,6 @@ impl std::fmt::Display for LocalName {
     }
 }
 
-/// Lower `func` against `env`.
-pub fn lower_function(func: &ir::Function, env: &mut ModuleEnv) -> Result<LoweredFunction> {
-    let analysis = Analysis::compute(func, &env.decls);
-    lower_function_with(func, env, &analysis)
-}
-
-/// [`lower_function`] with the off-heap analysis of `func` already computed.
-pub fn lower_function_with(
-    func: &ir::Function,
-    env: &mut ModuleEnv,
-    analysis: &Analysis,
-) -> Result<LoweredFunction> {
-    lower_function_in(func, env, analysis, &mut Workspace::default())
-}
-
 /// Storage the lowering passes keep from one function to the next, so that lowering a
 /// module of many functions does not allocate it again for each.
 #[derive(Default)]
@@ -96,7 +77,6 @@ pub struct Workspace {
     graph: Graph,
     order: Order,
     color: ColorScratch,
-    placement: stackify::Scratch,
     spare: Spare,
 }
 
@@ -151,13 +131,15 @@ impl Spare {
     }
 }
 
-/// [`lower_function_with`] reusing the storage of `workspace`.
+/// Lower `func` against `env` (with its off-heap `analysis`), reusing the storage of
+/// `workspace`, and add it to `bodies` as the function with index `index`.
 pub fn lower_function_in(
     func: &ir::Function,
     env: &mut ModuleEnv,
     analysis: &Analysis,
     workspace: &mut Workspace,
-) -> Result<LoweredFunction> {
+    (bodies, index): (&mut Bodies, u32),
+) -> Result<()> {
     if func.layout.entry_block().is_none() {
         return Err(Error::new(
             ErrorKind::Invalid,
@@ -177,7 +159,6 @@ pub fn lower_function_in(
         graph,
         order,
         color,
-        placement: placement_scratch,
         spare,
     } = workspace;
     scan.recompute(func, Some(&gate))?;
@@ -206,7 +187,7 @@ pub fn lower_function_in(
         if attempts > 4 {
             placement.clear();
         } else {
-            stackify::placements_into(func, scan, &keep_local, &mut placement, placement_scratch);
+            stackify::placements_into(scan, &keep_local, &mut placement);
         }
         let lower = attempt(
             func,
@@ -232,12 +213,9 @@ pub fn lower_function_in(
         )
         .with_hint("split the function; local coloring will lift this limit"));
     }
-    let mut body =
-        wasm_encoder::Function::new_with_locals_types(lower.locals.declared().iter().copied());
-    body.raw(lower.code.iter().copied());
-    // Named by entity, printed only when the name section is written. A local shared by
-    // several values is named after the first (the name section gives a local one name);
-    // the names come out in local order without a sort.
+    // Named by entity. A local shared by several values is named after the first (the
+    // name section gives a local one name); the names come out in local order without a
+    // sort.
     let by_local = &mut spare.names;
     by_local.clear();
     by_local.resize(locals, None);
@@ -249,13 +227,17 @@ pub fn lower_function_in(
             by_local[local as usize].get_or_insert(LocalName::Slot(slot));
         }
     }
-    let local_names: Vec<(u32, LocalName)> = by_local
-        .iter()
-        .enumerate()
-        .filter_map(|(local, name)| name.map(|name| (local as u32, name)))
-        .collect();
+    bodies.push(
+        index,
+        lower.locals.declared(),
+        &lower.code,
+        by_local
+            .iter()
+            .enumerate()
+            .filter_map(|(local, name)| name.map(|name| (local as u32, name))),
+    );
     spare.keep(lower);
-    Ok(LoweredFunction { body, local_names })
+    Ok(())
 }
 
 /// One lowering of `func` with the value placement `placement`.
@@ -304,7 +286,7 @@ fn attempt<'a>(
     };
     let mut code = std::mem::take(&mut spare.code);
     code.clear();
-    code.reserve(64 + 8 * func.dfg.num_insts());
+    code.reserve(64 + 16 * func.dfg.num_insts());
     let mut emitted = std::mem::take(&mut spare.emitted);
     emitted.clear_to(func.dfg.num_values());
     let mut slot_locals = std::mem::take(&mut spare.slot_locals);
@@ -351,9 +333,11 @@ mod tests {
                 LocalName::Value(Value::from_u32(n)),
                 LocalName::Slot(StackSlot::new(n as usize)),
             ] {
-                let mut text = String::new();
-                name.write_to(&mut text);
-                assert_eq!(text, name.to_string());
+                let mut bytes = Vec::new();
+                name.write_bytes(&mut bytes);
+                let text = name.to_string();
+                assert_eq!(bytes[0] as usize, text.len());
+                assert_eq!(&bytes[1..], text.as_bytes());
             }
         }
     }

@@ -18,9 +18,7 @@ use cranelift_offheap::WasmType;
 use wasm_encoder::{InstructionSink, ValType};
 
 mod driver;
-pub use driver::{
-    lower_function, lower_function_in, lower_function_with, LocalName, LoweredFunction, Workspace,
-};
+pub use driver::{lower_function_in, LocalName, Workspace};
 
 /// The opcodes of the local instructions (`FuncLower::local_op`).
 const LOCAL_GET: u8 = 0x20;
@@ -112,6 +110,12 @@ impl<'a> FuncLower<'a> {
     /// The local of `value` (alias-resolved).
     pub fn local_of(&mut self, value: Value) -> u32 {
         let value = self.resolve(value);
+        self.local_of_resolved(value)
+    }
+
+    /// [`FuncLower::local_of`] of a value that is no alias.
+    #[inline]
+    fn local_of_resolved(&mut self, value: Value) -> u32 {
         // Most values have their local from coloring: the type is needed only for a new one.
         if let Some(local) = self.locals.get(value) {
             return local;
@@ -149,7 +153,7 @@ impl<'a> FuncLower<'a> {
             }
             Placement::Dead => self.misplace(value),
         }
-        let local = self.local_of(value);
+        let local = self.local_of_resolved(value);
         // `local.set x; local.get x` is `local.tee x`.
         if let Some((l, start, end)) = self.last_set {
             if l == local && end == self.code.len() {
@@ -177,7 +181,7 @@ impl<'a> FuncLower<'a> {
             }
             return;
         }
-        let local = self.local_of(value);
+        let local = self.local_of_resolved(value);
         let start = self.code.len();
         self.local_op(LOCAL_SET, local);
         self.last_set = Some((local, start, self.code.len()));
@@ -189,7 +193,7 @@ impl<'a> FuncLower<'a> {
         if self.placement[value] != Placement::Local {
             self.misplace(value);
         }
-        let local = self.local_of(value);
+        let local = self.local_of_resolved(value);
         self.local_op(LOCAL_TEE, local);
     }
 
@@ -386,7 +390,7 @@ impl<'a> FuncLower<'a> {
         let func = self.func;
         let scan = self.scan;
         for k in scan.block_range(scan.ordinal[block] as usize) {
-            let inst = scan.insts[k];
+            let inst = scan.inst(k);
             let data = &func.dfg.insts[inst];
             if data.opcode().is_branch() {
                 // Only plain jumps (and brifs collapsed into jumps) copy in the block itself.

@@ -27,14 +27,14 @@ impl FuncLower<'_> {
                 self.int_const(wide, imm.bits() & width_mask(ty));
                 self.set(self.result(inst, 0));
             }
-            Opcode::Iadd => self.binary(inst, Add, true),
-            Opcode::Isub => self.binary(inst, Sub, true),
-            Opcode::Imul => self.binary(inst, Mul, true),
-            Opcode::Band => self.binary(inst, And, false),
-            Opcode::Bor => self.binary(inst, Or, false),
-            Opcode::Bxor => self.binary(inst, Xor, false),
-            Opcode::Udiv => self.binary(inst, DivU, false),
-            Opcode::Urem => self.binary(inst, RemU, false),
+            Opcode::Iadd => self.binary(inst, ty, Add, true),
+            Opcode::Isub => self.binary(inst, ty, Sub, true),
+            Opcode::Imul => self.binary(inst, ty, Mul, true),
+            Opcode::Band => self.binary(inst, ty, And, false),
+            Opcode::Bor => self.binary(inst, ty, Or, false),
+            Opcode::Bxor => self.binary(inst, ty, Xor, false),
+            Opcode::Udiv => self.binary(inst, ty, DivU, false),
+            Opcode::Urem => self.binary(inst, ty, RemU, false),
             Opcode::Ineg => {
                 self.int_const(wide, 0);
                 self.get(self.arg(inst, 0));
@@ -95,7 +95,7 @@ impl FuncLower<'_> {
                 self.int_op(wide, Ctz);
                 self.set(self.result(inst, 0));
             }
-            Opcode::Popcnt => self.unary(inst, Popcnt),
+            Opcode::Popcnt => self.unary(inst, ty, Popcnt),
             Opcode::Cls => {
                 // Leading bits equal to the sign bit, not counting the sign bit itself.
                 let a = self.arg(inst, 0);
@@ -292,16 +292,14 @@ impl FuncLower<'_> {
         self.set(self.result(inst, 0));
     }
 
-    fn binary(&mut self, inst: ir::Inst, op: IntOp, wraps: bool) {
-        let ty = self.func.dfg.ctrl_typevar(inst);
+    fn binary(&mut self, inst: ir::Inst, ty: Type, op: IntOp, wraps: bool) {
         self.get(self.arg(inst, 0));
         self.get(self.arg(inst, 1));
         self.int_op(ty == types::I64, op);
         self.finish(inst, ty, wraps);
     }
 
-    fn unary(&mut self, inst: ir::Inst, op: IntOp) {
-        let ty = self.func.dfg.ctrl_typevar(inst);
+    fn unary(&mut self, inst: ir::Inst, ty: Type, op: IntOp) {
         self.get(self.arg(inst, 0));
         self.int_op(ty == types::I64, op);
         self.set(self.result(inst, 0));

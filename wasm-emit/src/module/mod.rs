@@ -1,22 +1,27 @@
 //! Module assembly: index spaces (`env`), and the encoding of all sections of the final
 //! module, its name section, and its validation against exactly the features it uses.
 
+mod bodies;
 pub mod env;
 pub mod layout;
 pub mod names;
 
+pub use bodies::{write_u32, Bodies};
+
 use crate::error::{Error, ErrorKind, Result};
-use crate::func::LoweredFunction;
 use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};
 use env::{heap_type, wasm_val_type, ModuleEnv};
 use layout::SegmentMode;
 use wasm_encoder::{
-    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType,
-    ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection,
-    IndirectNameMap, MemorySection, MemoryType, Module, NameMap, NameSection, RefType,
-    StartSection, TableSection, TableType, TypeSection, ValType,
+    ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType, ExportKind,
+    ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection, MemorySection,
+    MemoryType, Module, NameMap, NameSection, RawSection, RefType, SectionId, StartSection,
+    TableSection, TableType, TypeSection, ValType,
 };
 use wasmparser::WasmFeatures;
+
+/// The id of the local-names subsection of the name section.
+const LOCAL_NAMES: u8 = 2;
 
 /// Wasm pages (64 KiB) needed for `bytes` bytes.
 pub fn pages_for(bytes: u64) -> u64 {
@@ -29,31 +34,6 @@ pub struct DefinedFunction {
     pub name: String,
     /// Whether to export it under `name`.
     pub export: bool,
-}
-
-/// The code section and the local names of the functions lowered so far, encoded as each
-/// function is lowered: a module of many functions then keeps no body of its own per
-/// function until assembly (at 166,000 functions those allocations cost cache misses).
-#[derive(Default)]
-pub struct Bodies {
-    code: CodeSection,
-    local_names: IndirectNameMap,
-    text: String,
-}
-
-impl Bodies {
-    /// Add the body and local names of the function with index `index` (functions come
-    /// in index order).
-    pub fn push(&mut self, index: u32, lowered: &LoweredFunction) {
-        self.code.function(&lowered.body);
-        let mut map = NameMap::new();
-        for (local, name) in &lowered.local_names {
-            self.text.clear();
-            name.write_to(&mut self.text);
-            map.append(*local, &self.text);
-        }
-        self.local_names.append(index, &map);
-    }
 }
 
 /// The wasm features a module built from `env` uses.
@@ -312,7 +292,10 @@ pub fn assemble(
         });
     }
 
-    module.section(&bodies.code);
+    module.section(&RawSection {
+        id: SectionId::Code as u8,
+        data: &bodies.code_section(),
+    });
 
     if !env.layout.data.is_empty() {
         let mut data = DataSection::new();
@@ -426,7 +409,9 @@ fn names(env: &ModuleEnv, functions: &[DefinedFunction], bodies: &Bodies) -> Nam
     }
     let mut section = NameSection::new();
     section.functions(&func_names);
-    section.locals(&bodies.local_names);
+    if let Some(local_names) = bodies.local_names() {
+        section.raw(LOCAL_NAMES, &local_names);
+    }
     section.globals(&global_names);
     section
 }

@@ -66,11 +66,13 @@ pub struct ValueFacts {
     pub cheap_constant: bool,
     /// Whether its first read is in its own block, after its definition.
     pub read_in_block: bool,
-    /// The effects and non-pure instructions of its block up to its definition and up
-    /// to its first read there (see `stackify::Schedule`).
+    /// Whether no effect, and whether no instruction that is not pure, stands between
+    /// its definition and its first read in its block (see `stackify::Schedule`).
+    pub no_effect_between: bool,
+    /// See `no_effect_between`.
+    pub all_pure_between: bool,
+    /// The effects and non-pure instructions of its block up to its definition.
     pub at_def: (u32, u32),
-    /// See `at_def`.
-    pub at_read: (u32, u32),
 }
 
 impl Default for ValueFacts {
@@ -83,8 +85,9 @@ impl Default for ValueFacts {
             class: None,
             cheap_constant: false,
             read_in_block: false,
+            no_effect_between: false,
+            all_pure_between: false,
             at_def: (0, 0),
-            at_read: (0, 0),
         }
     }
 }

@@ -138,9 +138,9 @@ pub fn placements_into(
 
 /// The facts the placement decisions need, gathered during the scan's walk
 /// (`scan::Scan::recompute` calls these in layout order, on each value's `ValueFacts`)
-/// rather than in a walk of their own: for each value that may be placed off locals, the
-/// effects and non-pure instructions of its block up to its definition and up to its
-/// first read in that block. [`place`] then decides, in layout order, once every read is
+/// rather than in a walk of their own: for each value that may be placed off locals,
+/// whether an effect or an instruction that is not pure stands between its definition
+/// and its first read in its block. [`place`] then decides, in layout order, once every read is
 /// known.
 #[derive(Default)]
 pub struct Schedule {
@@ -162,8 +162,9 @@ impl Schedule {
     #[inline]
     pub fn read(&self, f: &mut ValueFacts, block: u32) {
         if f.count == 1 && f.def_block == block {
-            f.at_read = (self.effects, self.impure);
             f.read_in_block = true;
+            f.no_effect_between = self.effects == f.at_def.0;
+            f.all_pure_between = self.impure == f.at_def.1;
         }
     }
 
@@ -228,8 +229,8 @@ pub fn place(class: Class, args: &[Value], value: Value, facts: &mut [ValueFacts
         // may not pass an effect, an effect may pass only pure ones.
         let movable = match c {
             Class::Pure => true,
-            Class::Read | Class::Trap => f.at_read.0 == f.at_def.0,
-            Class::Effect => f.at_read.1 == f.at_def.1,
+            Class::Read | Class::Trap => f.no_effect_between,
+            Class::Effect => f.all_pure_between,
         };
         if movable {
             Placement::Tree

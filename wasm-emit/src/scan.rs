@@ -1,7 +1,8 @@
 //! One walk over a function's layout, shared by the passes that place values
-//! (`stackify`, `liveness`, `coloring`) and by instruction selection: the instructions in
-//! layout order, every instruction's operands and results, the block each value is defined
-//! in, and how often and by what each value is read, all with aliases resolved.
+//! (`stackify`, whose facts it gathers on the way, `liveness`, `coloring`) and by
+//! instruction selection: the instructions in layout order, every instruction's operands
+//! and results, the block each value is defined in, and how often and by what each value
+//! is read, all with aliases resolved.
 //!
 //! Cranelift's layout is a linked list and its operands live in a shared pool, and values
 //! may be aliases: reading them costs a call and a few branches each time. The passes
@@ -221,12 +222,7 @@ impl Scan {
                 let op_start = s.operands.len() as u32;
                 let reader = User::new(k, false);
                 for &arg in dfg.inst_args(inst) {
-                    let v = resolve(arg);
-                    s.operands.push(v);
-                    let f = &mut s.facts[v.index()];
-                    f.count += 1;
-                    f.user = reader;
-                    s.schedule.read(f, ord);
+                    s.read(resolve(arg), reader, ord);
                 }
                 let arg_end = s.operands.len() as u32;
                 if data.opcode().is_branch() {
@@ -245,12 +241,7 @@ impl Scan {
                     for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
                         for arg in call.args(pool) {
                             if let Some(arg) = arg.as_value() {
-                                let v = resolve(arg);
-                                s.operands.push(v);
-                                let f = &mut s.facts[v.index()];
-                                f.count += 1;
-                                f.user = reader;
-                                s.schedule.read(f, ord);
+                                s.read(resolve(arg), reader, ord);
                             }
                         }
                     }
@@ -290,6 +281,17 @@ impl Scan {
         }
         s.canon = canon;
         Ok(())
+    }
+
+    /// Record operand `value` (aliases resolved) of the instruction `reader`, in the
+    /// block with ordinal `block`.
+    #[inline]
+    fn read(&mut self, value: Value, reader: User, block: u32) {
+        self.operands.push(value);
+        let f = &mut self.facts[value.index()];
+        f.count += 1;
+        f.user = reader;
+        self.schedule.read(f, block);
     }
 
     /// `value` with aliases resolved.

@@ -33,12 +33,7 @@ fn write_local_op(code: &mut Vec<u8>, opcode: u8, local: u32) {
         return;
     }
     code.push(opcode);
-    let mut rest = local;
-    while rest >= 0x80 {
-        code.push((rest as u8 & 0x7f) | 0x80);
-        rest >>= 7;
-    }
-    code.push(rest as u8);
+    crate::module::write_u32(code, local);
 }
 
 /// The frame of a function with explicit stack slots.

@@ -17,10 +17,10 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
     group.throughput(Throughput::Elements(w.instructions() as u64));
     group.sample_size(10);
     group.bench_function("wasm-emit", |b| b.iter(|| lower(w, false)));
-    group.bench_function("wasm-emit (no verify/validate)", |b| {
+    group.bench_function("wasm-emit (no verify/validate/names)", |b| {
         b.iter(|| lower(w, true))
     });
-    group.bench_function("wasm-emit (opt none, no verify/validate)", |b| {
+    group.bench_function("wasm-emit (opt none, no verify/validate/names)", |b| {
         b.iter(|| lower_at(w, true, OptLevel::None))
     });
     for opt in ["none", "speed"] {

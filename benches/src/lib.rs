@@ -129,8 +129,8 @@ fn corpus_matching(wanted: impl Fn(&str) -> bool) -> Vec<Workload> {
     workloads
 }
 
-/// Lower `w` with wasm-emit at its default opt level (`fast`: without the input verifier
-/// and output validation).
+/// Lower `w` with wasm-emit at its default opt level (`fast`: as a JIT that trusts its
+/// front end, without the input verifier, output validation and local names).
 pub fn lower(w: &Workload, fast: bool) -> Vec<u8> {
     lower_at(w, fast, OptLevel::default())
 }
@@ -156,6 +156,7 @@ pub fn try_lower_at(
         target: wasm_emit::Target::wasm64(),
         verify: !fast,
         validate: !fast,
+        local_names: !fast,
         export_functions: w.layout.exports.is_empty() && w.layout.memory.is_none(),
         opt_level,
         ..wasm_emit::Options::default()

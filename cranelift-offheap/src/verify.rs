@@ -69,39 +69,47 @@ pub fn verify_with(
     decls: &ModuleDecls,
     analysis: &Analysis,
 ) -> Result<(), Vec<VerifyError>> {
-    let mut v = Verifier {
-        func,
-        decls,
-        a: analysis,
-        errors: Vec::new(),
-        args: Vec::new(),
-        done: Vec::new(),
-        plain_callee: func
-            .dfg
-            .ext_funcs
-            .keys()
-            .map(|f| callee_kind(func, f) == CalleeKind::Plain)
-            .collect(),
-    };
-    v.declarations();
-    // Without place addresses and references, only calls of intrinsics (or of names
-    // that look like one) have rules to keep.
-    let intrinsic_calls = v.plain_callee.iter().any(|&plain| !plain);
-    if !analysis.is_trivial() || intrinsic_calls {
+    let mut v = Verifier::new(func, decls, analysis);
+    if v.walks() {
+        let dfg = &func.dfg;
+        let mut operands = Vec::new();
         for block in func.layout.blocks() {
             for inst in func.layout.block_insts(block) {
-                if v.unconcerned(inst) {
-                    continue;
+                operands.clear();
+                operands.extend(dfg.inst_args(inst).iter().map(|&a| dfg.resolve_aliases(a)));
+                for call in
+                    dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+                {
+                    operands.extend(
+                        call.args(&dfg.value_lists)
+                            .filter_map(|a| a.as_value())
+                            .map(|a| dfg.resolve_aliases(a)),
+                    );
                 }
-                v.inst(inst);
+                v.check(inst, &operands);
             }
         }
     }
-    if v.errors.is_empty() {
-        Ok(())
-    } else {
-        Err(v.errors)
+    v.finish()
+}
+
+/// [`verify_with`] over instructions the caller walks already, with their operands
+/// resolved: `insts` yields every instruction of `func` in layout order with its
+/// arguments and then its block-call arguments, aliases resolved. A lowering pass that
+/// has them at hand saves the verifier a walk of its own and a resolution per operand.
+pub fn verify_resolved<'v>(
+    func: &ir::Function,
+    decls: &ModuleDecls,
+    analysis: &Analysis,
+    insts: impl Iterator<Item = (ir::Inst, &'v [Value])>,
+) -> Result<(), Vec<VerifyError>> {
+    let mut v = Verifier::new(func, decls, analysis);
+    if v.walks() {
+        for (inst, operands) in insts {
+            v.check(inst, operands);
+        }
     }
+    v.finish()
 }
 
 struct Verifier<'a> {
@@ -149,13 +157,56 @@ fn category(op: Opcode) -> Category {
     }
 }
 
-impl Verifier<'_> {
+impl<'a> Verifier<'a> {
+    fn new(func: &'a ir::Function, decls: &'a ModuleDecls, analysis: &'a Analysis) -> Self {
+        let mut v = Verifier {
+            func,
+            decls,
+            a: analysis,
+            errors: Vec::new(),
+            args: Vec::new(),
+            done: Vec::new(),
+            plain_callee: func
+                .dfg
+                .ext_funcs
+                .keys()
+                .map(|f| callee_kind(func, f) == CalleeKind::Plain)
+                .collect(),
+        };
+        v.declarations();
+        v
+    }
+
+    /// Whether the instructions need checking at all: without place addresses and
+    /// references, only calls of intrinsics (or of names that look like one) have rules
+    /// to keep.
+    fn walks(&self) -> bool {
+        !self.a.is_trivial() || self.plain_callee.iter().any(|&plain| !plain)
+    }
+
+    /// Check `inst`, whose operands (arguments, then block-call arguments) resolve to
+    /// `operands`.
+    #[inline]
+    fn check(&mut self, inst: ir::Inst, operands: &[Value]) {
+        if !self.unconcerned(inst, operands) {
+            self.inst(inst);
+        }
+    }
+
+    fn finish(self) -> Result<(), Vec<VerifyError>> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+
     /// Whether no rule concerns `inst`: it takes no slot's or symbol's address and is no
     /// select, none of its operands is a place address or a reference, and it is no call,
     /// branch or return that a reference could pass through (where the function has
     /// references) or that an intrinsic or a reference-typed signature governs (where it
     /// has none).
-    fn unconcerned(&self, inst: ir::Inst) -> bool {
+    fn unconcerned(&self, inst: ir::Inst, operands: &[Value]) -> bool {
         let dfg = &self.func.dfg;
         let data = &dfg.insts[inst];
         let op = data.opcode();
@@ -172,10 +223,9 @@ impl Verifier<'_> {
         let places = self.a.has_places();
         if self.a.has_refs() {
             return !(op.is_call() || op.is_branch() || op.is_return())
-                && dfg.inst_args(inst).iter().all(|&arg| {
-                    let arg = dfg.resolve_aliases(arg);
-                    self.a.places[arg].is_none() && self.a.refs[arg].is_none()
-                });
+                && operands
+                    .iter()
+                    .all(|&arg| self.a.places[arg].is_none() && self.a.refs[arg].is_none());
         }
         // No value is a reference: what remains are places, intrinsics, and signatures
         // that declare references (a plain value passed or returned as one).
@@ -200,21 +250,7 @@ impl Verifier<'_> {
         if !places {
             return true;
         }
-        let is_place = |v: Value| self.a.places[dfg.resolve_aliases(v)].is_some();
-        if dfg.inst_args(inst).iter().any(|&v| is_place(v)) {
-            return false;
-        }
-        if op.is_branch() {
-            for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
-                if call
-                    .args(&dfg.value_lists)
-                    .any(|a| a.as_value().is_some_and(is_place))
-                {
-                    return false;
-                }
-            }
-        }
-        true
+        operands.iter().all(|&v| self.a.places[v].is_none())
     }
 
     fn error(&mut self, inst: Option<ir::Inst>, rule: Rule, message: String) {

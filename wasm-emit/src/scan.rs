@@ -13,7 +13,8 @@ use crate::error::Result;
 use crate::reuse::ClearTo;
 use crate::stackify::{Class, Placement, Schedule};
 use crate::support::Gate;
-use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Value};
+use cranelift_codegen::ir::instructions::InstructionFormat;
+use cranelift_codegen::ir::{self, types, Block, Inst, InstructionData, Opcode, Type, Value};
 use cranelift_entity::packed_option::PackedOption;
 use cranelift_entity::{EntityRef, SecondaryMap};
 
@@ -99,6 +100,9 @@ impl Default for ValueFacts {
 struct Row {
     inst: Inst,
     class: Class,
+    opcode: Opcode,
+    /// The controlling type (Cranelift's `ctrl_typevar`).
+    ty: Type,
     /// Its operands are `operands[op_start..op_end]`: its arguments, then its block-call
     /// arguments (`arg_end` splits them).
     op_start: u32,
@@ -255,11 +259,23 @@ impl Scan {
                 for &r in results {
                     s.facts[r.index()].def_block = ord;
                 }
-                let class = crate::stackify::class(data.opcode());
+                let opcode = data.opcode();
+                let class = crate::stackify::class(opcode);
                 s.schedule.define(data, class, results, &mut s.facts);
+                let ty = match type_source(opcode) {
+                    TypeSource::Invariant => types::INVALID,
+                    TypeSource::Operand(i) => s.operands[op_start as usize..arg_end as usize]
+                        .get(i as usize)
+                        .map_or(types::INVALID, |&v| dfg.value_type(v)),
+                    TypeSource::Result => results
+                        .first()
+                        .map_or(types::INVALID, |&v| dfg.value_type(v)),
+                };
                 s.rows.push(Row {
                     inst,
                     class,
+                    opcode,
+                    ty,
                     op_start,
                     arg_end,
                     op_end: s.operands.len() as u32,
@@ -327,6 +343,14 @@ impl Scan {
         self.rows[k].class
     }
 
+    /// The opcode and the controlling type (as Cranelift's `ctrl_typevar` gives it) of the
+    /// instruction at position `k`.
+    #[inline]
+    pub fn opcode_and_type(&self, k: usize) -> (Opcode, Type) {
+        let row = &self.rows[k];
+        (row.opcode, row.ty)
+    }
+
     /// The arguments of the instruction at position `k` (aliases resolved).
     #[inline]
     pub fn args(&self, k: usize) -> &[Value] {
@@ -372,4 +396,40 @@ impl Scan {
         let row = &self.rows[k];
         &self.results[row.res_start as usize..row.res_end as usize]
     }
+}
+
+/// Where the controlling type of an opcode's instructions comes from.
+#[derive(Clone, Copy)]
+enum TypeSource {
+    /// The opcode is not polymorphic.
+    Invariant,
+    /// The type of the argument with this index (the format's designated operand).
+    Operand(u8),
+    /// The type of the first result.
+    Result,
+}
+
+/// [`TypeSource`] of `op`: Cranelift's `ctrl_typevar` asks the opcode's constraints and
+/// format on every call, across a crate boundary; the walk asks once per opcode.
+fn type_source(op: Opcode) -> TypeSource {
+    static TABLE: std::sync::OnceLock<[TypeSource; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [TypeSource::Invariant; 256];
+        for &op in Opcode::all() {
+            let constraints = op.constraints();
+            table[op as u8 as usize] = if !constraints.is_polymorphic() {
+                TypeSource::Invariant
+            } else if constraints.requires_typevar_operand() {
+                // As `InstructionData::typevar_operand` designates it.
+                TypeSource::Operand(match op.format() {
+                    InstructionFormat::Ternary => 1,
+                    InstructionFormat::AtomicCas => 2,
+                    _ => 0,
+                })
+            } else {
+                TypeSource::Result
+            };
+        }
+        table
+    })[op as u8 as usize]
 }

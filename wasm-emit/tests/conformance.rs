@@ -127,3 +127,39 @@ fn cranelift_runtests_on_wasm64() {
         regressed.join("\n")
     );
 }
+
+/// The scan records each instruction's controlling type from a per-opcode table instead
+/// of asking Cranelift's `ctrl_typevar`: on every function of the corpus, both agree.
+#[test]
+fn scan_types_match_ctrl_typevar() {
+    let Some((dir, _)) = corpus() else {
+        eprintln!("SKIPPED: no Cranelift runtest corpus found");
+        return;
+    };
+    let mut files = Vec::new();
+    clif_files(&dir, &mut files);
+    let mut checked = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let Ok(file) = wasm_emit::text::parse_file(&text) else {
+            continue;
+        };
+        for func in &file.functions {
+            let scan = wasm_emit::scan::Scan::compute(func, None).unwrap();
+            for k in 0..scan.num_insts() {
+                let inst = scan.inst(k);
+                let (op, ty) = scan.opcode_and_type(k);
+                assert_eq!(op, func.dfg.insts[inst].opcode());
+                assert_eq!(
+                    ty,
+                    func.dfg.ctrl_typevar(inst),
+                    "{}: {}",
+                    func.name,
+                    func.dfg.display_inst(inst)
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} instructions checked");
+}

@@ -5,12 +5,13 @@
 //! heap memory per instruction. Prints one table; the last line sums the real-world CLIF
 //! (the round-trip corpus).
 //!
-//! wasm-emit is measured with its defaults (opt level speed, input verifier and output
-//! validation), and without the verifier and validation (a JIT that trusts its front end)
-//! at opt levels speed and none; Cranelift with its IR verifier (its default) and without
-//! it. The headline compares like with like: both at opt level none (no register
-//! allocation for Cranelift beyond its fastest, no local coloring for wasm-emit), both
-//! without verifiers.
+//! wasm-emit is measured with its defaults (opt level speed, input verifier, output
+//! validation, local names), and without the verifier, validation and local names (a JIT
+//! that trusts its front end) at opt levels speed and none; Cranelift with its IR verifier
+//! (its default) and without it. The headline compares like with like: both at opt level
+//! none (no register allocation for Cranelift beyond its fastest, no local coloring for
+//! wasm-emit), both without verifiers and without debug names (Cranelift's compile emits
+//! none).
 //! Each figure is the fastest of several runs of at least a second in all (one run for
 //! the largest inputs).
 
@@ -208,7 +209,7 @@ fn main() {
     for w in corpus() {
         rows.push((true, measure(&w, true)));
     }
-    println!("| input | CLIF insts | wasm-emit ns/inst | no verify/validate | opt none, no verify/validate | peak B/inst | cranelift-x64 none | none, no verifier | speed, no verifier | peak B/inst | ratio none/none | ratio speed/speed | floor ns/inst |");
+    println!("| input | CLIF insts | wasm-emit ns/inst | no verify/validate/names | opt none, no verify/validate/names | peak B/inst | cranelift-x64 none | none, no verifier | speed, no verifier | peak B/inst | ratio none/none | ratio speed/speed | floor ns/inst |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let na = || "n/a".to_string();
     for (_, r) in &rows {

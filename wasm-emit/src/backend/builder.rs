@@ -34,6 +34,7 @@ pub struct WasmBuilder {
     pub(super) verify: bool,
     pub(super) validate: bool,
     pub(super) opt_level: OptLevel,
+    pub(super) local_names: bool,
 }
 
 impl WasmBuilder {
@@ -56,6 +57,7 @@ impl WasmBuilder {
             verify: true,
             validate: true,
             opt_level: OptLevel::default(),
+            local_names: true,
         })
     }
 
@@ -107,6 +109,13 @@ impl WasmBuilder {
     /// [`OptLevel::None`] lowers fastest, for a JIT's first tier).
     pub fn opt_level(&mut self, level: OptLevel) -> &mut Self {
         self.opt_level = level;
+        self
+    }
+
+    /// Name the locals after the CLIF values and slots they hold (default: true; see
+    /// `Options::local_names`).
+    pub fn local_names(&mut self, on: bool) -> &mut Self {
+        self.local_names = on;
         self
     }
 

@@ -231,6 +231,7 @@ impl WasmModule {
             import_module: b.import_module.clone(),
             allowed_features: b.features,
             opt_level: b.opt_level,
+            local_names: b.local_names,
         }
     }
 }

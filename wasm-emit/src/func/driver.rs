@@ -68,11 +68,17 @@ impl std::fmt::Display for LocalName {
     }
 }
 
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace::new(OptLevel::default())
+    }
+}
+
 /// Storage the lowering passes keep from one function to the next, so that lowering a
 /// module of many functions does not allocate it again for each.
-#[derive(Default)]
 pub struct Workspace {
     opt_level: OptLevel,
+    local_names: bool,
     scan: Scan,
     graph: Graph,
     order: Order,
@@ -85,7 +91,20 @@ impl Workspace {
     pub fn new(opt_level: OptLevel) -> Workspace {
         Workspace {
             opt_level,
-            ..Workspace::default()
+            local_names: true,
+            scan: Scan::default(),
+            graph: Graph::default(),
+            order: Order::default(),
+            color: ColorScratch::default(),
+            spare: Spare::default(),
+        }
+    }
+
+    /// Whether the functions' locals are named (see `Options::local_names`; default: yes).
+    pub fn with_local_names(self, local_names: bool) -> Workspace {
+        Workspace {
+            local_names,
+            ..self
         }
     }
 }
@@ -155,14 +174,38 @@ pub fn lower_function_in(
     };
     let Workspace {
         opt_level,
+        local_names,
         scan,
         graph,
         order,
         color,
         spare,
     } = workspace;
-    scan.recompute(func, Some(&gate))?;
+    // The off-heap rules are checked over the scan's rows, whose operands are resolved
+    // already. They take precedence over the feature gate: a program that takes a
+    // place's address is reported as such even where it also uses a feature the backend
+    // lacks, and the scan stops at that feature, so the verifier walks on its own then.
+    let first_violation = |errors: Vec<cranelift_offheap::VerifyError>| {
+        errors.into_iter().next().map(crate::offheap_error)
+    };
+    if let Err(unsupported) = scan.recompute(func, Some(&gate)) {
+        let verified = cranelift_offheap::verify_with(func, &env.decls, analysis);
+        return Err(verified
+            .err()
+            .and_then(first_violation)
+            .unwrap_or(unsupported));
+    }
     let scan = &*scan;
+    if let Err(errors) = cranelift_offheap::verify_resolved(
+        func,
+        &env.decls,
+        analysis,
+        (0..scan.num_insts()).map(|k| (scan.inst(k), scan.operands(k))),
+    ) {
+        if let Some(violation) = first_violation(errors) {
+            return Err(violation);
+        }
+    }
     cfg::graph::build_into(graph, func);
     order.recompute(graph);
     if !order.is_reducible(graph) {
@@ -218,13 +261,15 @@ pub fn lower_function_in(
     // sort.
     let by_local = &mut spare.names;
     by_local.clear();
-    by_local.resize(locals, None);
-    for (value, local) in lower.locals.named() {
-        by_local[local as usize].get_or_insert(LocalName::Value(value));
-    }
-    for (slot, &local) in lower.slot_locals.iter() {
-        if local != u32::MAX {
-            by_local[local as usize].get_or_insert(LocalName::Slot(slot));
+    if *local_names {
+        by_local.resize(locals, None);
+        for (value, local) in lower.locals.named() {
+            by_local[local as usize].get_or_insert(LocalName::Value(value));
+        }
+        for (slot, &local) in lower.slot_locals.iter() {
+            if local != u32::MAX {
+                by_local[local as usize].get_or_insert(LocalName::Slot(slot));
+            }
         }
     }
     bodies.push(

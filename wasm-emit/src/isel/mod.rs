@@ -20,9 +20,9 @@ use cranelift_codegen::ir::{self, Opcode};
 impl FuncLower<'_> {
     /// Lower one non-branch instruction.
     pub fn inst(&mut self, inst: ir::Inst) -> Result<()> {
-        let op = self.func.dfg.insts[inst].opcode();
-        // The controlling type, once: Cranelift computes it on every call.
-        let ty = self.func.dfg.ctrl_typevar(inst);
+        // The opcode and controlling type as the scan recorded them: Cranelift computes
+        // the type on every call.
+        let (op, ty) = self.scan.opcode_and_type(self.scan.index[inst] as usize);
         if self.int_inst(inst, op, ty)?
             || self.float_inst(inst, op, ty)?
             || self.mem_inst(inst, op, ty)?

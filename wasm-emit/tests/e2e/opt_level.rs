@@ -143,3 +143,38 @@ fn opt_level_parses_from_its_cranelift_name() {
     let err = "fast".parse::<OptLevel>().unwrap_err();
     assert!(err.contains("`none` or `speed`"), "{err}");
 }
+
+/// The code section's bytes of `wasm`.
+fn code_section(wasm: &[u8]) -> Vec<u8> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CodeSectionStart {
+            unchecked_range, ..
+        } = payload.unwrap()
+        {
+            return wasm[unchecked_range.start as usize..unchecked_range.end as usize].to_vec();
+        }
+    }
+    panic!("no code section");
+}
+
+#[test]
+fn local_names_can_be_left_out() {
+    // Without local names the code is the same, the module valid, and the name section
+    // still names the function but none of its locals.
+    let chain = doubling_chain(20, "i64", "iadd");
+    for opt_level in [OptLevel::None, OptLevel::Speed] {
+        let named = compile_at(&chain, opt_level);
+        let options = Options {
+            opt_level,
+            local_names: false,
+            ..Options::default()
+        };
+        let bare = compile_module(&parse(&chain), &Default::default(), &options).unwrap();
+        wasmparser::Validator::new().validate_all(&bare).unwrap();
+        assert_eq!(code_section(&named), code_section(&bare));
+        let printed = wasmprinter::print_bytes(&bare).unwrap();
+        assert!(printed.contains("(func $chain"), "{printed}");
+        assert!(!printed.contains("$v1"), "{printed}");
+        assert!(bare.len() < named.len());
+    }
+}

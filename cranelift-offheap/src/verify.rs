@@ -86,7 +86,7 @@ pub fn verify_with(
                             .map(|a| dfg.resolve_aliases(a)),
                     );
                 }
-                v.check(inst, &operands);
+                v.check(inst, dfg.insts[inst].opcode(), &operands);
             }
         }
     }
@@ -94,19 +94,19 @@ pub fn verify_with(
 }
 
 /// [`verify_with`] over instructions the caller walks already, with their operands
-/// resolved: `insts` yields every instruction of `func` in layout order with its
-/// arguments and then its block-call arguments, aliases resolved. A lowering pass that
+/// resolved: `insts` yields every instruction of `func` in layout order with its opcode,
+/// and its arguments and then its block-call arguments, aliases resolved. A lowering pass that
 /// has them at hand saves the verifier a walk of its own and a resolution per operand.
 pub fn verify_resolved<'v>(
     func: &ir::Function,
     decls: &ModuleDecls,
     analysis: &Analysis,
-    insts: impl Iterator<Item = (ir::Inst, &'v [Value])>,
+    insts: impl Iterator<Item = (ir::Inst, Opcode, &'v [Value])>,
 ) -> Result<(), Vec<VerifyError>> {
     let mut v = Verifier::new(func, decls, analysis);
     if v.walks() {
-        for (inst, operands) in insts {
-            v.check(inst, operands);
+        for (inst, op, operands) in insts {
+            v.check(inst, op, operands);
         }
     }
     v.finish()
@@ -134,6 +134,40 @@ enum Category {
     Conversion,
     Atomic,
     Other,
+}
+
+/// What [`op_kind`] says of an opcode: rules always concern it (it takes an address, or
+/// selects); it is a call; a branch; a return (tail calls included).
+const ALWAYS: u8 = 1;
+const CALL: u8 = 2;
+const BRANCH: u8 = 4;
+const RETURN: u8 = 8;
+
+/// The [`ALWAYS`], [`CALL`], [`BRANCH`] and [`RETURN`] bits of `op`, from a table built
+/// once: Cranelift's opcode predicates are calls into another crate.
+fn op_kind(op: Opcode) -> u8 {
+    static TABLE: std::sync::OnceLock<[u8; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [0; 256];
+        for &op in Opcode::all() {
+            let always = matches!(
+                op,
+                Opcode::Select
+                    | Opcode::SelectSpectreGuard
+                    | Opcode::StackAddr
+                    | Opcode::SymbolValue
+                    | Opcode::TlsValue
+            );
+            let returns =
+                op.is_return() || matches!(op, Opcode::ReturnCall | Opcode::ReturnCallIndirect);
+            let bit = |on: bool, bit: u8| if on { bit } else { 0 };
+            table[op as u8 as usize] = bit(always, ALWAYS)
+                | bit(op.is_call(), CALL)
+                | bit(op.is_branch(), BRANCH)
+                | bit(returns, RETURN);
+        }
+        table
+    })[op as u8 as usize]
 }
 
 fn category(op: Opcode) -> Category {
@@ -184,11 +218,11 @@ impl<'a> Verifier<'a> {
         !self.a.is_trivial() || self.plain_callee.iter().any(|&plain| !plain)
     }
 
-    /// Check `inst`, whose operands (arguments, then block-call arguments) resolve to
+    /// Check `inst` with opcode `op`, whose operands (arguments, then block-call arguments) resolve to
     /// `operands`.
     #[inline]
-    fn check(&mut self, inst: ir::Inst, operands: &[Value]) {
-        if !self.unconcerned(inst, operands) {
+    fn check(&mut self, inst: ir::Inst, op: Opcode, operands: &[Value]) {
+        if !self.unconcerned(inst, op, operands) {
             self.inst(inst);
         }
     }
@@ -206,51 +240,39 @@ impl<'a> Verifier<'a> {
     /// branch or return that a reference could pass through (where the function has
     /// references) or that an intrinsic or a reference-typed signature governs (where it
     /// has none).
-    fn unconcerned(&self, inst: ir::Inst, operands: &[Value]) -> bool {
-        let dfg = &self.func.dfg;
-        let data = &dfg.insts[inst];
-        let op = data.opcode();
-        if matches!(
-            op,
-            Opcode::Select
-                | Opcode::SelectSpectreGuard
-                | Opcode::StackAddr
-                | Opcode::SymbolValue
-                | Opcode::TlsValue
-        ) {
+    fn unconcerned(&self, inst: ir::Inst, op: Opcode, operands: &[Value]) -> bool {
+        let kind = op_kind(op);
+        if kind & ALWAYS != 0 {
             return false;
         }
-        let places = self.a.has_places();
         if self.a.has_refs() {
-            return !(op.is_call() || op.is_branch() || op.is_return())
+            return kind & (CALL | BRANCH | RETURN) == 0
                 && operands
                     .iter()
                     .all(|&arg| self.a.places[arg].is_none() && self.a.refs[arg].is_none());
         }
         // No value is a reference: what remains are places, intrinsics, and signatures
         // that declare references (a plain value passed or returned as one).
-        let sig = match *data {
-            InstructionData::Call { func_ref, .. } => {
-                if !self.plain_callee[func_ref.index()] {
-                    return false;
+        if kind & CALL != 0 {
+            let dfg = &self.func.dfg;
+            let sig = match dfg.insts[inst] {
+                InstructionData::Call { func_ref, .. } => {
+                    if !self.plain_callee[func_ref.index()] {
+                        return false;
+                    }
+                    Some(dfg.ext_funcs[func_ref].signature)
                 }
-                Some(dfg.ext_funcs[func_ref].signature)
+                InstructionData::CallIndirect { sig_ref, .. } => Some(sig_ref),
+                _ => None,
+            };
+            if sig.is_some_and(|sig| !self.a.sig_refs(sig).is_plain()) {
+                return false;
             }
-            InstructionData::CallIndirect { sig_ref, .. } => Some(sig_ref),
-            _ => None,
-        };
-        if sig.is_some_and(|sig| !self.a.sig_refs(sig).is_plain()) {
+        }
+        if kind & RETURN != 0 && !self.a.func_refs.signature.is_plain() {
             return false;
         }
-        let returns =
-            op.is_return() || matches!(op, Opcode::ReturnCall | Opcode::ReturnCallIndirect);
-        if returns && !self.a.func_refs.signature.is_plain() {
-            return false;
-        }
-        if !places {
-            return true;
-        }
-        operands.iter().all(|&v| self.a.places[v].is_none())
+        !self.a.has_places() || operands.iter().all(|&v| self.a.places[v].is_none())
     }
 
     fn error(&mut self, inst: Option<ir::Inst>, rule: Rule, message: String) {

@@ -200,7 +200,7 @@ pub fn lower_function_in(
         func,
         &env.decls,
         analysis,
-        (0..scan.num_insts()).map(|k| (scan.inst(k), scan.operands(k))),
+        (0..scan.num_insts()).map(|k| (scan.inst(k), scan.opcode_and_type(k).0, scan.operands(k))),
     ) {
         if let Some(violation) = first_violation(errors) {
             return Err(violation);

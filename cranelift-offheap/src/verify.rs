@@ -94,9 +94,10 @@ pub fn verify_with(
 }
 
 /// [`verify_with`] over instructions the caller walks already, with their operands
-/// resolved: `insts` yields every instruction of `func` in layout order with its opcode,
-/// and its arguments and then its block-call arguments, aliases resolved. A lowering pass that
-/// has them at hand saves the verifier a walk of its own and a resolution per operand.
+/// resolved: `insts` yields every instruction of `func` in layout order with its opcode
+/// and its arguments, then its block-call arguments, aliases resolved. A lowering pass
+/// that has them at hand saves the verifier a walk of its own and a resolution per
+/// operand.
 pub fn verify_resolved<'v>(
     func: &ir::Function,
     decls: &ModuleDecls,
@@ -218,8 +219,8 @@ impl<'a> Verifier<'a> {
         !self.a.is_trivial() || self.plain_callee.iter().any(|&plain| !plain)
     }
 
-    /// Check `inst` with opcode `op`, whose operands (arguments, then block-call arguments) resolve to
-    /// `operands`.
+    /// Check `inst` with opcode `op`, whose operands (arguments, then block-call
+    /// arguments) resolve to `operands`.
     #[inline]
     fn check(&mut self, inst: ir::Inst, op: Opcode, operands: &[Value]) {
         if !self.unconcerned(inst, op, operands) {

@@ -692,3 +692,31 @@ fn sizes_alignments_and_limits_are_errors_not_panics() {
         assert!(err.is_err(), "stack {stack}, pages {min}..{max:?}");
     }
 }
+
+/// `WasmBuilder::local_names(false)` leaves the locals unnamed; the module runs the same.
+#[test]
+fn builder_can_leave_local_names_out() {
+    let mut printed = Vec::new();
+    for names in [true, false] {
+        let mut b = WasmBuilder::new(WASM64.parse().unwrap()).unwrap();
+        b.local_names(names);
+        let mut m = WasmModule::new(b);
+        let s = sig(&m, &[types::I64], &[types::I64]);
+        let id = m
+            .declare_function("square_plus", Linkage::Export, &s)
+            .unwrap();
+        define(&mut m, id, |_, b| {
+            let x = b.block_params(b.current_block().unwrap())[0];
+            let sq = b.ins().imul(x, x);
+            let r = b.ins().iadd(sq, x);
+            b.ins().return_(&[r]);
+        })
+        .unwrap();
+        let wasm = m.finish().emit().unwrap();
+        assert_eq!(run(&wasm, "square_plus", &[7]), 56);
+        printed.push(wasmprinter::print_bytes(&wasm).unwrap());
+    }
+    assert!(printed[0].contains("$v0"), "{}", printed[0]);
+    assert!(!printed[1].contains("$v0"), "{}", printed[1]);
+    assert!(printed[1].contains("$square_plus"), "{}", printed[1]);
+}

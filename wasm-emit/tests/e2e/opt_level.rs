@@ -176,5 +176,14 @@ fn local_names_can_be_left_out() {
         assert!(printed.contains("(func $chain"), "{printed}");
         assert!(!printed.contains("$v1"), "{printed}");
         assert!(bare.len() < named.len());
+        // 2^20 * 3, run in wasmtime.
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, &bare).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let chain = instance
+            .get_typed_func::<i64, i64>(&mut store, "chain")
+            .unwrap();
+        assert_eq!(chain.call(&mut store, 3).unwrap(), 3 << 20);
     }
 }

@@ -12,7 +12,7 @@
 use crate::error::Result;
 use crate::reuse::ClearTo;
 use crate::stackify::{Class, Placement, Schedule};
-use crate::support::Gate;
+use crate::support::{check_type, is_gated, Gate};
 use cranelift_codegen::ir::instructions::InstructionFormat;
 use cranelift_codegen::ir::{self, types, Block, Inst, InstructionData, Opcode, Type, Value};
 use cranelift_entity::packed_option::PackedOption;
@@ -59,6 +59,9 @@ pub struct ValueFacts {
     pub user: User,
     /// The ordinal of the block it is defined in (`NO_BLOCK` if none).
     pub def_block: u32,
+    /// The position of the instruction defining it (`u32::MAX` for a block parameter, or
+    /// a value defined nowhere).
+    pub def: u32,
     /// Where it is placed (see `stackify`).
     pub placement: Placement,
     /// The class of its instruction with the trees it carries, if it may be placed off
@@ -83,6 +86,7 @@ impl Default for ValueFacts {
             count: 0,
             user: User::NONE,
             def_block: NO_BLOCK,
+            def: u32::MAX,
             placement: Placement::Local,
             class: None,
             cheap_constant: false,
@@ -175,28 +179,57 @@ impl Scan {
         if let Some(gate) = gate {
             gate.check_header(func)?;
         }
+        self.walk(func, gate)?;
+        let s = self;
+        for row in &s.rows {
+            if row.res_end == row.res_start + 1 {
+                crate::stackify::place(
+                    row.class,
+                    &s.operands[row.op_start as usize..row.arg_end as usize],
+                    s.results[row.res_start as usize],
+                    &mut s.facts,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The walk of [`Scan::recompute`].
+    fn walk(&mut self, func: &ir::Function, gate: Option<&Gate>) -> Result<()> {
         let dfg = &func.dfg;
         let n_insts = dfg.num_insts();
         let n_values = dfg.num_values();
-        // Aliases are resolved once per value read, on its first read: a function's value
-        // space can be several times its instruction count (detached and alias values).
+        let ops = op_table();
+        // Aliases are resolved once per value, at its first read: a function's value space
+        // can be several times its instruction count (detached and alias values). A value
+        // defined already (a result or block parameter) is no alias, so only a value read
+        // before its definition in the layout, or defined nowhere, costs a call into
+        // Cranelift; `canon` gets its storage at the first alias.
         let mut canon = std::mem::take(&mut self.canon);
         canon.clear();
-        canon.resize(n_values, None.into());
-        let mut resolve = |v: Value| match canon.get(v.index()).and_then(|c| c.expand()) {
-            Some(target) => target,
-            None => {
-                let target = dfg.resolve_aliases(v);
-                if let Some(slot) = canon.get_mut(v.index()) {
-                    *slot = target.into();
+        let mut resolve = |v: Value, facts: &[ValueFacts]| {
+            if facts[v.index()].def_block != NO_BLOCK {
+                return v;
+            }
+            match canon.get(v.index()).and_then(|c| c.expand()) {
+                Some(target) => target,
+                None => {
+                    let target = dfg.resolve_aliases(v);
+                    if target != v {
+                        if canon.is_empty() {
+                            canon.resize(n_values, None.into());
+                        }
+                        canon[v.index()] = target.into();
+                    }
+                    target
                 }
-                target
             }
         };
         let s = self;
         s.blocks.clear();
         s.block_start.clear();
         s.rows.clear();
+        s.rows.reserve(n_insts);
         s.num_params = 0;
         s.operands.clear();
         s.results.clear();
@@ -223,13 +256,20 @@ impl Scan {
                 let k = s.rows.len();
                 s.index[inst] = k as u32;
                 let data = &dfg.insts[inst];
+                let opcode = data.opcode();
+                let info = ops[opcode as u8 as usize];
+                if info.gated {
+                    if let Some(gate) = gate {
+                        gate.check_opcode(func, inst, data)?;
+                    }
+                }
                 let op_start = s.operands.len() as u32;
                 let reader = User::new(k, false);
                 for &arg in dfg.inst_args(inst) {
-                    s.read(resolve(arg), reader, ord);
+                    s.read(resolve(arg, &s.facts), reader, ord);
                 }
                 let arg_end = s.operands.len() as u32;
-                if data.opcode().is_branch() {
+                if info.branch {
                     let conditional = matches!(
                         data,
                         InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
@@ -238,42 +278,56 @@ impl Scan {
                         if blocks[0].block(pool) == blocks[1].block(pool)
                             && blocks[0].args(pool).eq(blocks[1].args(pool))
                         {
-                            s.facts[resolve(arg).index()].count += 1;
+                            let arg = resolve(arg, &s.facts);
+                            s.facts[arg.index()].count += 1;
                         }
                     }
                     let reader = User::new(k, conditional);
                     for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
                         for arg in call.args(pool) {
                             if let Some(arg) = arg.as_value() {
-                                s.read(resolve(arg), reader, ord);
+                                s.read(resolve(arg, &s.facts), reader, ord);
                             }
                         }
                     }
                 }
                 let results = dfg.inst_results(inst);
-                if let Some(gate) = gate {
-                    gate.check_inst(func, inst, results)?;
-                }
                 let res_start = s.results.len() as u32;
                 s.results.extend_from_slice(results);
-                for &r in results {
-                    s.facts[r.index()].def_block = ord;
+                // The first result's type: the controlling type of most polymorphic
+                // opcodes, and checked by the gate with the others.
+                let mut first_ty = types::INVALID;
+                for (i, &r) in results.iter().enumerate() {
+                    let f = &mut s.facts[r.index()];
+                    f.def_block = ord;
+                    f.def = k as u32;
+                    if gate.is_some() || i == 0 {
+                        let ty = dfg.value_type(r);
+                        if i == 0 {
+                            first_ty = ty;
+                        }
+                        if gate.is_some() {
+                            check_type(func, inst, ty)?;
+                        }
+                    }
                 }
-                let opcode = data.opcode();
-                let class = crate::stackify::class(opcode);
-                s.schedule.define(data, class, results, &mut s.facts);
-                let ty = match type_source(opcode) {
+                let ty = match info.ty {
                     TypeSource::Invariant => types::INVALID,
                     TypeSource::Operand(i) => s.operands[op_start as usize..arg_end as usize]
                         .get(i as usize)
                         .map_or(types::INVALID, |&v| dfg.value_type(v)),
-                    TypeSource::Result => results
-                        .first()
-                        .map_or(types::INVALID, |&v| dfg.value_type(v)),
+                    TypeSource::Result => first_ty,
                 };
+                // Operands are results or block parameters checked where they are defined,
+                // so the controlling type needs a check only where it is neither.
+                if gate.is_some() && results.is_empty() {
+                    check_type(func, inst, ty)?;
+                }
+                s.schedule
+                    .define(opcode, data, info.class, info.branch, results, &mut s.facts);
                 s.rows.push(Row {
                     inst,
-                    class,
+                    class: info.class,
                     opcode,
                     ty,
                     op_start,
@@ -285,16 +339,6 @@ impl Scan {
             }
         }
         s.block_start.push(s.rows.len() as u32);
-        for row in &s.rows {
-            if row.res_end == row.res_start + 1 {
-                crate::stackify::place(
-                    row.class,
-                    &s.operands[row.op_start as usize..row.arg_end as usize],
-                    s.results[row.res_start as usize],
-                    &mut s.facts,
-                );
-            }
-        }
         s.canon = canon;
         Ok(())
     }
@@ -323,6 +367,15 @@ impl Scan {
     #[inline]
     pub fn block_range(&self, b: usize) -> std::ops::Range<usize> {
         self.block_start[b] as usize..self.block_start[b + 1] as usize
+    }
+
+    /// The position of the instruction defining `value`, if an instruction does.
+    #[inline]
+    pub fn def_position(&self, value: Value) -> Option<usize> {
+        match self.facts.get(value.index()) {
+            Some(f) if f.def != u32::MAX => Some(f.def as usize),
+            _ => None,
+        }
     }
 
     /// The number of instructions (in the layout).
@@ -409,27 +462,56 @@ enum TypeSource {
     Result,
 }
 
-/// [`TypeSource`] of `op`: Cranelift's `ctrl_typevar` asks the opcode's constraints and
-/// format on every call, across a crate boundary; the walk asks once per opcode.
-fn type_source(op: Opcode) -> TypeSource {
-    static TABLE: std::sync::OnceLock<[TypeSource; 256]> = std::sync::OnceLock::new();
+/// What the walk needs to know of an opcode, asked of Cranelift once per opcode (its
+/// predicates are calls into another crate) rather than once per instruction.
+#[derive(Clone, Copy)]
+struct OpInfo {
+    /// Its effect class (see `stackify`).
+    class: Class,
+    /// Where its controlling type comes from.
+    ty: TypeSource,
+    /// Whether it is a branch.
+    branch: bool,
+    /// Whether the feature gate looks at it (`support::is_gated`).
+    gated: bool,
+}
+
+/// [`OpInfo`] of every opcode, by its number.
+fn op_table() -> &'static [OpInfo; 256] {
+    static TABLE: std::sync::OnceLock<[OpInfo; 256]> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = [TypeSource::Invariant; 256];
+        let mut table = [OpInfo {
+            class: Class::Effect,
+            ty: TypeSource::Invariant,
+            branch: false,
+            gated: true,
+        }; 256];
         for &op in Opcode::all() {
-            let constraints = op.constraints();
-            table[op as u8 as usize] = if !constraints.is_polymorphic() {
-                TypeSource::Invariant
-            } else if constraints.requires_typevar_operand() {
-                // As `InstructionData::typevar_operand` designates it.
-                TypeSource::Operand(match op.format() {
-                    InstructionFormat::Ternary => 1,
-                    InstructionFormat::AtomicCas => 2,
-                    _ => 0,
-                })
-            } else {
-                TypeSource::Result
+            table[op as u8 as usize] = OpInfo {
+                class: crate::stackify::class(op),
+                ty: type_source(op),
+                branch: op.is_branch(),
+                gated: is_gated(op),
             };
         }
         table
-    })[op as u8 as usize]
+    })
+}
+
+/// [`TypeSource`] of `op`: Cranelift's `ctrl_typevar` asks the opcode's constraints and
+/// format on every call.
+fn type_source(op: Opcode) -> TypeSource {
+    let constraints = op.constraints();
+    if !constraints.is_polymorphic() {
+        TypeSource::Invariant
+    } else if constraints.requires_typevar_operand() {
+        // As `InstructionData::typevar_operand` designates it.
+        TypeSource::Operand(match op.format() {
+            InstructionFormat::Ternary => 1,
+            InstructionFormat::AtomicCas => 2,
+            _ => 0,
+        })
+    } else {
+        TypeSource::Result
+    }
 }

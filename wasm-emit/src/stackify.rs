@@ -93,19 +93,15 @@ fn classify(op: Opcode) -> Class {
     }
 }
 
-/// Whether the instruction `data` defines a constant cheap enough to emit at every use:
-/// its encoding is at most a few bytes longer than a `local.get`.
-fn is_cheap_constant(data: &InstructionData) -> bool {
+/// Whether the instruction `data` (with opcode `op`) defines a constant cheap enough to
+/// emit at every use: its encoding is at most a few bytes longer than a `local.get`.
+#[inline]
+fn is_cheap_constant(op: Opcode, data: &InstructionData) -> bool {
+    if op != Opcode::Iconst {
+        return false;
+    }
     match *data {
-        InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } => {
-            let v = imm.bits();
-            (-(1 << 13)..(1 << 13)).contains(&v)
-        }
-        InstructionData::UnaryIeee32 { .. } => false,
-        InstructionData::UnaryIeee64 { .. } => false,
+        InstructionData::UnaryImm { imm, .. } => (-(1 << 13)..(1 << 13)).contains(&imm.bits()),
         _ => false,
     }
 }
@@ -168,13 +164,15 @@ impl Schedule {
         }
     }
 
-    /// The next instruction, `data` of class `class` with results `results`; `facts` by
-    /// value index.
+    /// The next instruction, `data` with opcode `op` of class `class` (a branch if
+    /// `branch`) with results `results`; `facts` by value index.
     #[inline]
     pub fn define(
         &mut self,
+        op: Opcode,
         data: &InstructionData,
         class: Class,
+        branch: bool,
         results: &[Value],
         facts: &mut [ValueFacts],
     ) {
@@ -183,13 +181,13 @@ impl Schedule {
         let &[v] = results else {
             return;
         };
-        if class == Class::Effect && data.opcode().is_branch() {
+        if branch {
             return;
         }
         let f = &mut facts[v.index()];
         f.class = Some(class);
         f.at_def = (self.effects, self.impure);
-        f.cheap_constant = is_cheap_constant(data);
+        f.cheap_constant = is_cheap_constant(op, data);
     }
 }
 

@@ -8,6 +8,7 @@
 //! that compiling walks the function once for both.
 
 use crate::error::{Error, ErrorKind, Feature, Result};
+use cranelift_codegen::ir::instructions::InstructionFormat;
 use cranelift_codegen::ir::{self, types, InstructionData, Opcode, Type};
 use cranelift_offheap::ModuleDecls;
 use std::collections::HashMap;
@@ -185,6 +186,29 @@ impl Gate<'_> {
     ) -> Result<()> {
         let dfg = &func.dfg;
         let data = &dfg.insts[inst];
+        if is_gated(data.opcode()) {
+            self.check_opcode(func, inst, data)?;
+        }
+        // Operands are results or block parameters checked where they are defined, so
+        // the controlling type needs a check only where it is neither (no results).
+        for &v in results {
+            check_type(func, inst, dfg.value_type(v))?;
+        }
+        if results.is_empty() {
+            check_type(func, inst, dfg.ctrl_typevar(inst))?;
+        }
+        Ok(())
+    }
+
+    /// The opcode of `inst` (`data`), where [`is_gated`] says it needs a look: whether the
+    /// backend lowers it (`symbol_value` and `global_value` of the symbols it places).
+    #[cold]
+    pub fn check_opcode(
+        &self,
+        func: &ir::Function,
+        inst: ir::Inst,
+        data: &InstructionData,
+    ) -> Result<()> {
         let lowered_symbol = match *data {
             InstructionData::UnaryGlobalValue {
                 opcode,
@@ -196,21 +220,26 @@ impl Gate<'_> {
             }
             _ => false,
         };
-        if let Some(feature) = opcode_feature(data.opcode()).filter(|_| !lowered_symbol) {
-            return Err(unsupported(func, Some(inst), feature, "is"));
+        match opcode_feature(data.opcode()).filter(|_| !lowered_symbol) {
+            Some(feature) => Err(unsupported(func, Some(inst), feature, "is")),
+            None => Ok(()),
         }
-        // Operands are results or block parameters checked where they are defined, so
-        // the controlling type needs a check only where it is neither (no results).
-        for &v in results {
-            if let Some(feature) = type_feature(dfg.value_type(v)) {
-                return Err(unsupported(func, Some(inst), feature, "is"));
-            }
-        }
-        if results.is_empty() {
-            if let Some(feature) = type_feature(dfg.ctrl_typevar(inst)) {
-                return Err(unsupported(func, Some(inst), feature, "is"));
-            }
-        }
-        Ok(())
+    }
+}
+
+/// Whether instructions with opcode `op` need [`Gate::check_opcode`]: it is one the
+/// backend lacks, or lowers only for some global values.
+#[inline]
+pub fn is_gated(op: Opcode) -> bool {
+    op.format() == InstructionFormat::UnaryGlobalValue || opcode_feature(op).is_some()
+}
+
+/// A value of type `ty` at `inst` (a result, or the controlling type of an instruction
+/// without results).
+#[inline]
+pub fn check_type(func: &ir::Function, inst: ir::Inst, ty: Type) -> Result<()> {
+    match type_feature(ty) {
+        Some(feature) => Err(unsupported(func, Some(inst), feature, "is")),
+        None => Ok(()),
     }
 }

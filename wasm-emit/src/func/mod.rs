@@ -139,8 +139,8 @@ impl<'a> FuncLower<'a> {
             Placement::Tree if self.emitted[value] => self.misplace(value),
             Placement::Tree | Placement::Remat => {
                 self.emitted[value] = true;
-                if let ir::ValueDef::Result(def, _) = self.func.dfg.value_def(value) {
-                    if self.inst(def).is_ok() {
+                if let Some(k) = self.scan.def_position(value) {
+                    if self.inst_at(k).is_ok() {
                         return;
                     }
                 }
@@ -204,18 +204,16 @@ impl<'a> FuncLower<'a> {
     /// type's width.
     pub fn const_of(&self, value: Value) -> Option<i64> {
         let value = self.resolve(value);
+        let k = self.scan.def_position(value)?;
+        if self.scan.opcode_and_type(k).0 != ir::Opcode::Iconst {
+            return None;
+        }
         let bits = self.ty(value).bits();
-        match self.func.dfg.value_def(value) {
-            ir::ValueDef::Result(def, _) => match self.func.dfg.insts[def] {
-                InstructionData::UnaryImm {
-                    opcode: ir::Opcode::Iconst,
-                    imm,
-                } if bits <= 64 => {
-                    let shift = 64 - bits;
-                    Some((imm.bits() << shift) >> shift)
-                }
-                _ => None,
-            },
+        match self.func.dfg.insts[self.scan.inst(k)] {
+            InstructionData::UnaryImm { imm, .. } if bits <= 64 => {
+                let shift = 64 - bits;
+                Some((imm.bits() << shift) >> shift)
+            }
             _ => None,
         }
     }
@@ -227,13 +225,9 @@ impl<'a> FuncLower<'a> {
         if self.placement[value] != Placement::Tree || self.emitted[value] {
             return None;
         }
-        match self.func.dfg.value_def(value) {
-            ir::ValueDef::Result(def, _) => {
-                self.emitted[value] = true;
-                Some(def)
-            }
-            _ => None,
-        }
+        let k = self.scan.def_position(value)?;
+        self.emitted[value] = true;
+        Some(self.scan.inst(k))
     }
 
     /// Whether `value` has a local shared with `other` (so copying one to the other is a
@@ -402,7 +396,7 @@ impl<'a> FuncLower<'a> {
             if self.emitted_at_use(k) {
                 continue;
             }
-            self.inst(inst)?;
+            self.inst_at(k)?;
         }
         Ok(())
     }
@@ -411,12 +405,16 @@ impl<'a> FuncLower<'a> {
     pub fn get_condition(&mut self, value: Value) {
         // `icmp ne x, 0` as a condition is `x` itself.
         let value = self.resolve(value);
-        if let ir::ValueDef::Result(def, _) = self.func.dfg.value_def(value) {
+        let compare = self
+            .scan
+            .def_position(value)
+            .filter(|&k| self.scan.opcode_and_type(k).0 == ir::Opcode::Icmp);
+        if let Some(k) = compare {
             if let InstructionData::IntCompare {
                 cond: ir::condcodes::IntCC::NotEqual,
                 args,
                 ..
-            } = self.func.dfg.insts[def]
+            } = self.func.dfg.insts[self.scan.inst(k)]
             {
                 if self.const_of(args[1]) == Some(0) && self.claim_tree(value).is_some() {
                     return self.get_condition(args[0]);

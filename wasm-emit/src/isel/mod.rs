@@ -18,11 +18,12 @@ use crate::func::FuncLower;
 use cranelift_codegen::ir::{self, Opcode};
 
 impl FuncLower<'_> {
-    /// Lower one non-branch instruction.
-    pub fn inst(&mut self, inst: ir::Inst) -> Result<()> {
+    /// Lower the non-branch instruction at scan position `k`.
+    pub fn inst_at(&mut self, k: usize) -> Result<()> {
+        let inst = self.scan.inst(k);
         // The opcode and controlling type as the scan recorded them: Cranelift computes
         // the type on every call.
-        let (op, ty) = self.scan.opcode_and_type(self.scan.index[inst] as usize);
+        let (op, ty) = self.scan.opcode_and_type(k);
         if self.int_inst(inst, op, ty)?
             || self.float_inst(inst, op, ty)?
             || self.mem_inst(inst, op, ty)?

@@ -90,6 +90,22 @@ static PLAIN: std::sync::OnceLock<SigRefs> = std::sync::OnceLock::new();
 impl Analysis {
     /// Analyze `func` against `decls`.
     pub fn compute(func: &ir::Function, decls: &ModuleDecls) -> Analysis {
+        let insts = func
+            .layout
+            .blocks()
+            .flat_map(|block| func.layout.block_insts(block));
+        Analysis::compute_among(func, decls, insts)
+    }
+
+    /// [`Analysis::compute`] for a caller that has walked `func` already: `address_insts`
+    /// are the instructions of its layout that can take a place's address, every
+    /// `stack_addr` and `symbol_value` (others are ignored). Only they are looked at to
+    /// find the places, so a backend that gathers them in its own walk saves one.
+    pub fn compute_among(
+        func: &ir::Function,
+        decls: &ModuleDecls,
+        address_insts: impl IntoIterator<Item = ir::Inst>,
+    ) -> Analysis {
         let func_refs = func_refs_of(func, decls);
         // Places come only from value slots and off-heap symbols, and references only
         // from reference-typed signatures and from places: without them there is
@@ -113,7 +129,7 @@ impl Analysis {
             any_ref: !trivial,
         };
         if !trivial {
-            let ref_places = a.find_places(func, decls);
+            let ref_places = a.find_places(func, decls, address_insts);
             if ref_places || a.func_refs.has_refs() {
                 a.infer_refs(func);
             }
@@ -175,27 +191,29 @@ impl Analysis {
     }
 
     /// Find the place addresses; whether any place holds references.
-    fn find_places(&mut self, func: &ir::Function, decls: &ModuleDecls) -> bool {
+    fn find_places(
+        &mut self,
+        func: &ir::Function,
+        decls: &ModuleDecls,
+        insts: impl IntoIterator<Item = ir::Inst>,
+    ) -> bool {
         let mut ref_places = false;
-        for block in func.layout.blocks() {
-            for inst in func.layout.block_insts(block) {
-                let place = match func.dfg.insts[inst] {
-                    InstructionData::StackAddr { stack_slot, .. } => {
-                        value_slot_type(func, stack_slot).map(|ty| Place::Slot {
-                            slot: stack_slot,
-                            ty,
-                        })
-                    }
-                    InstructionData::UnaryGlobalValue {
-                        opcode: Opcode::SymbolValue,
-                        global_value,
-                    } => place_of_symbol(func, decls, global_value),
-                    _ => None,
-                };
-                if let Some(place) = place {
-                    ref_places |= place.value_type().and_then(WasmType::ref_type).is_some();
-                    self.places[func.dfg.first_result(inst)] = Some(place);
-                }
+        for inst in insts {
+            let place = match func.dfg.insts[inst] {
+                InstructionData::StackAddr { stack_slot, .. } => value_slot_type(func, stack_slot)
+                    .map(|ty| Place::Slot {
+                        slot: stack_slot,
+                        ty,
+                    }),
+                InstructionData::UnaryGlobalValue {
+                    opcode: Opcode::SymbolValue,
+                    global_value,
+                } => place_of_symbol(func, decls, global_value),
+                _ => None,
+            };
+            if let Some(place) = place {
+                ref_places |= place.value_type().and_then(WasmType::ref_type).is_some();
+                self.places[func.dfg.first_result(inst)] = Some(place);
             }
         }
         ref_places

@@ -146,6 +146,7 @@ const RETURN: u8 = 8;
 
 /// The [`ALWAYS`], [`CALL`], [`BRANCH`] and [`RETURN`] bits of `op`, from a table built
 /// once: Cranelift's opcode predicates are calls into another crate.
+#[inline]
 fn op_kind(op: Opcode) -> u8 {
     static TABLE: std::sync::OnceLock<[u8; 256]> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
@@ -223,9 +224,21 @@ impl<'a> Verifier<'a> {
     /// arguments) resolve to `operands`.
     #[inline]
     fn check(&mut self, inst: ir::Inst, op: Opcode, operands: &[Value]) {
+        // Most instructions are of no concerned kind and read neither a place address
+        // nor a reference: decide those here, inline, before the full question.
+        if op_kind(op) == 0 && operands.iter().all(|&v| !self.place_or_ref(v)) {
+            return;
+        }
         if !self.unconcerned(inst, op, operands) {
             self.inst(inst);
         }
+    }
+
+    /// Whether `v` (alias-resolved) is a place address or a reference.
+    #[inline]
+    fn place_or_ref(&self, v: Value) -> bool {
+        (self.a.has_places() && self.a.places.get(v).is_some_and(Option::is_some))
+            || (self.a.has_refs() && self.a.refs.get(v).is_some_and(Option::is_some))
     }
 
     fn finish(self) -> Result<(), Vec<VerifyError>> {

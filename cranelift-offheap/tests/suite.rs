@@ -156,3 +156,61 @@ fn verifying_resolved_rows_agrees_with_the_walk() {
         }
     }
 }
+
+/// `Analysis::compute_among`, shown only the `stack_addr` and `symbol_value`
+/// instructions (as a lowering pass gathers them in its own walk), finds the same places
+/// and references as `Analysis::compute`, on every program of the suite.
+#[test]
+fn analysis_among_address_instructions_agrees_with_the_walk() {
+    use cranelift_codegen::ir::Opcode;
+    use cranelift_offheap::analysis::Analysis;
+    let mut with_places = 0;
+    for path in files("reject").iter().chain(&files("accept")) {
+        let text = std::fs::read_to_string(path).unwrap();
+        let (decls, funcs) = parse(&text).unwrap();
+        for f in &funcs {
+            let address_insts = f
+                .layout
+                .blocks()
+                .flat_map(|b| f.layout.block_insts(b))
+                .filter(|&i| {
+                    matches!(
+                        f.dfg.insts[i].opcode(),
+                        Opcode::StackAddr | Opcode::SymbolValue
+                    )
+                });
+            let among = Analysis::compute_among(f, &decls, address_insts);
+            let walked = Analysis::compute(f, &decls);
+            assert_eq!(
+                among.is_trivial(),
+                walked.is_trivial(),
+                "{}",
+                path.display()
+            );
+            assert_eq!(
+                among.has_places(),
+                walked.has_places(),
+                "{}",
+                path.display()
+            );
+            assert_eq!(among.has_refs(), walked.has_refs(), "{}", path.display());
+            for v in f.dfg.values() {
+                assert_eq!(
+                    among.place(f, v),
+                    walked.place(f, v),
+                    "{}: {v}",
+                    path.display()
+                );
+                assert_eq!(
+                    among.ref_type(f, v),
+                    walked.ref_type(f, v),
+                    "{}: {v}",
+                    path.display()
+                );
+            }
+            with_places += usize::from(walked.has_places());
+        }
+    }
+    // The suite is about places: most of its functions have some.
+    assert!(with_places > 20, "{with_places} functions with places");
+}

@@ -357,23 +357,17 @@ pub fn compile_with_layout(
     let mut defined = Vec::with_capacity(functions.len());
     let mut workspace =
         func::Workspace::new(options.opt_level).with_local_names(options.local_names);
-    let mut bodies = module::Bodies::default();
+    let mut bodies =
+        module::Bodies::for_instructions(functions.iter().map(|f| f.dfg.num_insts()).sum());
     let first_defined = env.imports.len() as u32;
     for func in functions {
-        let analysis = Analysis::compute(func, decls);
         // The feature gate and the off-heap rules are checked in (and after) the
         // function's first lowering walk (`scan`), before anything is emitted.
         if options.verify {
             verify(func)?;
         }
         let index = first_defined + defined.len() as u32;
-        func::lower_function_in(
-            func,
-            &mut env,
-            &analysis,
-            &mut workspace,
-            (&mut bodies, index),
-        )?;
+        func::lower_function_in(func, &mut env, &mut workspace, (&mut bodies, index))?;
         let renamed = if layout.func_names.is_empty() {
             None
         } else {
@@ -389,15 +383,8 @@ pub fn compile_with_layout(
     while next < env.helpers.len() {
         let helper = env.helpers[next];
         let helper_func = helper.function();
-        let analysis = Analysis::compute(&helper_func, &env.decls);
         let index = first_defined + defined.len() as u32;
-        func::lower_function_in(
-            &helper_func,
-            &mut env,
-            &analysis,
-            &mut workspace,
-            (&mut bodies, index),
-        )?;
+        func::lower_function_in(&helper_func, &mut env, &mut workspace, (&mut bodies, index))?;
         defined.push(DefinedFunction {
             name: helper.name(),
             export: false,

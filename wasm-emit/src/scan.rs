@@ -10,7 +10,7 @@
 //! position in layout order.
 
 use crate::error::Result;
-use crate::reuse::ClearTo;
+use crate::reuse::{empty_with_room, refill, ClearTo};
 use crate::stackify::{Class, Placement, Schedule};
 use crate::support::{check_type, is_gated, Gate};
 use cranelift_codegen::ir::instructions::InstructionFormat;
@@ -46,6 +46,8 @@ pub struct Scan {
     num_params: usize,
     /// The state of the placement decisions made on the way.
     schedule: Schedule,
+    /// The `stack_addr` and `symbol_value` instructions, in layout order.
+    address_insts: Vec<Inst>,
 }
 
 /// The facts of one value, kept together: the walk updates them at every read.
@@ -161,6 +163,7 @@ impl Default for Scan {
             canon: Vec::new(),
             num_params: 0,
             schedule: Schedule::default(),
+            address_insts: Vec::new(),
         }
     }
 }
@@ -228,15 +231,15 @@ impl Scan {
         let s = self;
         s.blocks.clear();
         s.block_start.clear();
-        s.rows.clear();
-        s.rows.reserve(n_insts);
+        empty_with_room(&mut s.rows, n_insts);
+        s.address_insts.clear();
         s.num_params = 0;
-        s.operands.clear();
-        s.results.clear();
+        // Most instructions read two values or fewer.
+        empty_with_room(&mut s.operands, 2 * n_insts);
+        empty_with_room(&mut s.results, n_insts);
         s.index.clear_to(n_insts);
         s.ordinal.clear_to(dfg.num_blocks());
-        s.facts.clear();
-        s.facts.resize(n_values, ValueFacts::default());
+        refill(&mut s.facts, n_values, ValueFacts::default());
         let pool = &dfg.value_lists;
         for block in func.layout.blocks() {
             let ord = s.blocks.len() as u32;
@@ -258,6 +261,9 @@ impl Scan {
                 let data = &dfg.insts[inst];
                 let opcode = data.opcode();
                 let info = ops[opcode as u8 as usize];
+                if info.addresses {
+                    s.address_insts.push(inst);
+                }
                 if info.gated {
                     if let Some(gate) = gate {
                         gate.check_opcode(func, inst, data)?;
@@ -378,6 +384,25 @@ impl Scan {
         }
     }
 
+    /// Every instruction in layout order, with its opcode and every value it reads (see
+    /// [`Scan::operands`]).
+    pub fn instructions(&self) -> impl Iterator<Item = (Inst, Opcode, &[Value])> + '_ {
+        self.rows.iter().map(|row| {
+            (
+                row.inst,
+                row.opcode,
+                &self.operands[row.op_start as usize..row.op_end as usize],
+            )
+        })
+    }
+
+    /// The `stack_addr` and `symbol_value` instructions, in layout order: the only ones
+    /// that can take a place's address (see `cranelift_offheap::Analysis::compute_among`).
+    #[inline]
+    pub fn address_insts(&self) -> &[Inst] {
+        &self.address_insts
+    }
+
     /// The number of instructions (in the layout).
     #[inline]
     pub fn num_insts(&self) -> usize {
@@ -474,6 +499,9 @@ struct OpInfo {
     branch: bool,
     /// Whether the feature gate looks at it (`support::is_gated`).
     gated: bool,
+    /// Whether it can take a place's address (`stack_addr`, `symbol_value`): the
+    /// off-heap analysis looks only at these.
+    addresses: bool,
 }
 
 /// [`OpInfo`] of every opcode, by its number.
@@ -485,6 +513,7 @@ fn op_table() -> &'static [OpInfo; 256] {
             ty: TypeSource::Invariant,
             branch: false,
             gated: true,
+            addresses: false,
         }; 256];
         for &op in Opcode::all() {
             table[op as u8 as usize] = OpInfo {
@@ -492,6 +521,7 @@ fn op_table() -> &'static [OpInfo; 256] {
                 ty: type_source(op),
                 branch: op.is_branch(),
                 gated: is_gated(op),
+                addresses: matches!(op, Opcode::StackAddr | Opcode::SymbolValue),
             };
         }
         table

@@ -150,12 +150,11 @@ impl Spare {
     }
 }
 
-/// Lower `func` against `env` (with its off-heap `analysis`), reusing the storage of
-/// `workspace`, and add it to `bodies` as the function with index `index`.
+/// Lower `func` against `env`, reusing the storage of `workspace`, and add it to
+/// `bodies` as the function with index `index`.
 pub fn lower_function_in(
     func: &ir::Function,
     env: &mut ModuleEnv,
-    analysis: &Analysis,
     workspace: &mut Workspace,
     (bodies, index): (&mut Bodies, u32),
 ) -> Result<()> {
@@ -189,19 +188,19 @@ pub fn lower_function_in(
         errors.into_iter().next().map(crate::offheap_error)
     };
     if let Err(unsupported) = scan.recompute(func, Some(&gate)) {
-        let verified = cranelift_offheap::verify_with(func, &env.decls, analysis);
+        let analysis = Analysis::compute(func, &env.decls);
+        let verified = cranelift_offheap::verify_with(func, &env.decls, &analysis);
         return Err(verified
             .err()
             .and_then(first_violation)
             .unwrap_or(unsupported));
     }
     let scan = &*scan;
-    if let Err(errors) = cranelift_offheap::verify_resolved(
-        func,
-        &env.decls,
-        analysis,
-        (0..scan.num_insts()).map(|k| (scan.inst(k), scan.opcode_and_type(k).0, scan.operands(k))),
-    ) {
+    // The places are found among the address-taking instructions the scan gathered.
+    let analysis = &Analysis::compute_among(func, &env.decls, scan.address_insts().iter().copied());
+    if let Err(errors) =
+        cranelift_offheap::verify_resolved(func, &env.decls, analysis, scan.instructions())
+    {
         if let Some(violation) = first_violation(errors) {
             return Err(violation);
         }

@@ -38,6 +38,16 @@ pub struct Bodies {
 }
 
 impl Bodies {
+    /// Empty bodies with room for about `insts` CLIF instructions' code: growing the
+    /// section as functions come would copy it again and again.
+    pub fn for_instructions(insts: usize) -> Bodies {
+        Bodies {
+            // Most instructions lower to a few bytes, with their local operations.
+            code: Vec::with_capacity(4 * insts),
+            ..Bodies::default()
+        }
+    }
+
     /// Add the function with index `index` (functions come in index order): its declared
     /// locals (`locals`, in index order after the parameters), its `code` (ending with
     /// `end`), and the names of its locals by local index (`names`, in index order).

@@ -13,8 +13,8 @@
 //! only where they were set, and each pool keeps a cursor below which every local is busy,
 //! so the walk costs O(1) per definition and per live-in value.
 //!
-//! At opt level none, `distinct` replaces all of this: one local per value, numbered by
-//! type, with no liveness.
+//! At opt level none, `Locals::reset_distinct` replaces all of this: one local per value,
+//! numbered by type, with no liveness.
 
 use crate::cfg::{Graph, Order};
 use crate::liveness::{BlockGraph, Liveness};
@@ -244,61 +244,4 @@ pub fn color(
         }
     }
     c.coloring
-}
-
-/// Opt level none: every value that `placement` keeps in a local gets a local of its own,
-/// with no liveness analysis (wasm engines allocate registers themselves). The locals are
-/// numbered by type, so that their declaration stays one run per type. Entry-block
-/// parameters keep the wasm parameters.
-pub fn distinct(
-    func: &ir::Function,
-    scan: &Scan,
-    placement: &SecondaryMap<Value, Placement>,
-    val_type: &dyn Fn(Value) -> ValType,
-) -> Coloring {
-    let dfg = &func.dfg;
-    let mut local = SecondaryMap::with_default(NONE);
-    local.resize(dfg.num_values());
-    // First each value's type (its pool), counting the pool; then its place in the pool.
-    // The values in a fixed order: parameters of the blocks after the entry, then results.
-    let mut pools: Vec<(ValType, u32)> = Vec::with_capacity(4);
-    let mut note = |v: Value| {
-        if placement[v] != Placement::Local {
-            return;
-        }
-        let ty = val_type(v);
-        let pool = match pools.iter().position(|&(t, _)| t == ty) {
-            Some(pool) => pool,
-            None => {
-                pools.push((ty, 0));
-                pools.len() - 1
-            }
-        };
-        pools[pool].1 += 1;
-        local[v] = pool as u32;
-    };
-    let later_blocks = scan.blocks.get(1..).unwrap_or_default();
-    for &b in later_blocks {
-        dfg.block_params(b).iter().for_each(|&p| note(p));
-    }
-    scan.all_results().iter().for_each(|&r| note(r));
-    // Each pool's count becomes the number of its next local.
-    let mut types = Vec::with_capacity(pools.iter().map(|&(_, n)| n as usize).sum());
-    for (ty, n) in &mut pools {
-        let first = types.len() as u32;
-        types.extend(std::iter::repeat_n(*ty, *n as usize));
-        *n = first;
-    }
-    let mut number = |v: Value| {
-        if placement[v] == Placement::Local {
-            let next = &mut pools[local[v] as usize].1;
-            local[v] = *next;
-            *next += 1;
-        }
-    };
-    for &b in later_blocks {
-        dfg.block_params(b).iter().for_each(|&p| number(p));
-    }
-    scan.all_results().iter().for_each(|&r| number(r));
-    Coloring { local, types }
 }

@@ -12,7 +12,7 @@
 use crate::error::Result;
 use crate::reuse::{empty_with_room, refill, ClearTo};
 use crate::stackify::{Class, Placement, Schedule};
-use crate::support::{check_type, is_gated, Gate};
+use crate::support::{check_param_type, check_type, is_gated, Gate};
 use cranelift_codegen::ir::instructions::InstructionFormat;
 use cranelift_codegen::ir::{self, types, Block, Inst, InstructionData, Opcode, Type, Value};
 use cranelift_entity::packed_option::PackedOption;
@@ -64,6 +64,8 @@ pub struct ValueFacts {
     /// The position of the instruction defining it (`u32::MAX` for a block parameter, or
     /// a value defined nowhere).
     pub def: u32,
+    /// Its type, for a result or block parameter (`INVALID` for a value defined nowhere).
+    pub ty: Type,
     /// Where it is placed (see `stackify`).
     pub placement: Placement,
     /// The class of its instruction with the trees it carries, if it may be placed off
@@ -89,6 +91,7 @@ impl Default for ValueFacts {
             user: User::NONE,
             def_block: NO_BLOCK,
             def: u32::MAX,
+            ty: types::INVALID,
             placement: Placement::Local,
             class: None,
             cheap_constant: false,
@@ -247,13 +250,16 @@ impl Scan {
             s.ordinal[block] = ord;
             s.block_start.push(s.rows.len() as u32);
             s.schedule.begin_block();
-            if let Some(gate) = gate {
-                gate.check_block_params(func, block)?;
-            }
             let params = dfg.block_params(block);
             s.num_params += params.len();
             for &p in params {
-                s.facts[p.index()].def_block = ord;
+                let ty = dfg.value_type(p);
+                if gate.is_some() {
+                    check_param_type(func, ty)?;
+                }
+                let f = &mut s.facts[p.index()];
+                f.def_block = ord;
+                f.ty = ty;
             }
             for inst in func.layout.block_insts(block) {
                 let k = s.rows.len();
@@ -302,27 +308,24 @@ impl Scan {
                 s.results.extend_from_slice(results);
                 // The first result's type: the controlling type of most polymorphic
                 // opcodes, and checked by the gate with the others.
-                let mut first_ty = types::INVALID;
-                for (i, &r) in results.iter().enumerate() {
+                for &r in results {
+                    let ty = dfg.value_type(r);
+                    if gate.is_some() {
+                        check_type(func, inst, ty)?;
+                    }
                     let f = &mut s.facts[r.index()];
                     f.def_block = ord;
                     f.def = k as u32;
-                    if gate.is_some() || i == 0 {
-                        let ty = dfg.value_type(r);
-                        if i == 0 {
-                            first_ty = ty;
-                        }
-                        if gate.is_some() {
-                            check_type(func, inst, ty)?;
-                        }
-                    }
+                    f.ty = ty;
                 }
                 let ty = match info.ty {
                     TypeSource::Invariant => types::INVALID,
                     TypeSource::Operand(i) => s.operands[op_start as usize..arg_end as usize]
                         .get(i as usize)
                         .map_or(types::INVALID, |&v| dfg.value_type(v)),
-                    TypeSource::Result => first_ty,
+                    TypeSource::Result => results
+                        .first()
+                        .map_or(types::INVALID, |r| s.facts[r.index()].ty),
                 };
                 // Operands are results or block parameters checked where they are defined,
                 // so the controlling type needs a check only where it is neither.
@@ -401,6 +404,16 @@ impl Scan {
     #[inline]
     pub fn address_insts(&self) -> &[Inst] {
         &self.address_insts
+    }
+
+    /// The type of `value`: as the scan recorded it for results and block parameters,
+    /// else (a value defined nowhere in the layout) as Cranelift has it.
+    #[inline]
+    pub fn value_type(&self, dfg: &ir::DataFlowGraph, value: Value) -> Type {
+        match self.facts.get(value.index()) {
+            Some(f) if f.ty != types::INVALID => f.ty,
+            _ => dfg.value_type(value),
+        }
     }
 
     /// The number of instructions (in the layout).

@@ -169,9 +169,7 @@ impl Gate<'_> {
     pub fn check_block_params(&self, func: &ir::Function, block: ir::Block) -> Result<()> {
         let dfg = &func.dfg;
         for &param in dfg.block_params(block) {
-            if let Some(feature) = type_feature(dfg.value_type(param)) {
-                return Err(unsupported(func, None, feature, "block parameters are"));
-            }
+            check_param_type(func, dfg.value_type(param))?;
         }
         Ok(())
     }
@@ -232,6 +230,15 @@ impl Gate<'_> {
 #[inline]
 pub fn is_gated(op: Opcode) -> bool {
     op.format() == InstructionFormat::UnaryGlobalValue || opcode_feature(op).is_some()
+}
+
+/// A block parameter of type `ty`.
+#[inline]
+pub fn check_param_type(func: &ir::Function, ty: Type) -> Result<()> {
+    match type_feature(ty) {
+        Some(feature) => Err(unsupported(func, None, feature, "block parameters are")),
+        None => Ok(()),
+    }
 }
 
 /// A value of type `ty` at `inst` (a result, or the controlling type of an instruction

@@ -296,22 +296,22 @@ fn attempt<'a>(
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
-        None => val_type(func.dfg.value_type(v)),
+        None => val_type(scan.value_type(&func.dfg, v)),
     };
+    let mut locals = spare.locals.take().unwrap_or_else(|| Locals::new(func));
     // Engines reject a function with too many locals: coloring then brings it down. The
     // values that can need a local at all (results, parameters) bound the count.
-    let mut coloring = None;
     let candidates = scan.all_results().len() + scan.num_params();
     if opt_level == OptLevel::None && candidates <= MAX_LOCALS {
-        coloring = Some(crate::coloring::distinct(
-            func,
-            scan,
-            &placement,
-            &val_type_of,
-        ));
-    }
-    let coloring = coloring.unwrap_or_else(|| {
-        crate::coloring::color(
+        // The parameters of the blocks after the entry, then the results.
+        let later_blocks = scan.blocks.get(1..).unwrap_or_default();
+        let params = later_blocks
+            .iter()
+            .flat_map(|&b| func.dfg.block_params(b).iter().copied());
+        let values = params.chain(scan.all_results().iter().copied());
+        locals.reset_distinct(func, values, &placement, val_type_of);
+    } else {
+        let coloring = crate::coloring::color(
             func,
             scan,
             graph,
@@ -319,15 +319,9 @@ fn attempt<'a>(
             &placement,
             &val_type_of,
             color_scratch,
-        )
-    });
-    let locals = match spare.locals.take() {
-        Some(mut locals) => {
-            locals.reset(func, Some(&coloring));
-            locals
-        }
-        None => Locals::with_coloring(func, Some(&coloring)),
-    };
+        );
+        locals.reset(func, Some(&coloring));
+    }
     let mut code = std::mem::take(&mut spare.code);
     code.clear();
     code.reserve(64 + 16 * func.dfg.num_insts());

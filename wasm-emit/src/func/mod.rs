@@ -258,7 +258,7 @@ impl<'a> FuncLower<'a> {
 
     /// The type of `value`.
     pub fn ty(&self, value: Value) -> ir::Type {
-        self.func.dfg.value_type(value)
+        self.scan.value_type(&self.func.dfg, value)
     }
 
     /// Error for `inst`.

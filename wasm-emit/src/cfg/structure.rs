@@ -17,6 +17,19 @@ use crate::error::{Error, ErrorKind, Result};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::{BlockType, InstructionSink};
 
+/// The opcodes of `br` and `br_if`, written straight into the code (`write_branch`): they
+/// are a function's most frequent control instructions, and the encoder's LEB128 writer
+/// copies through a buffer.
+const BR: u8 = 0x0c;
+const BR_IF: u8 = 0x0d;
+
+/// Append branch `opcode` (`br` or `br_if`) to the label `depth` levels out to `code`.
+#[inline]
+fn write_branch(code: &mut Vec<u8>, opcode: u8, depth: u32) {
+    code.push(opcode);
+    crate::module::write_u32(code, depth);
+}
+
 /// What structuring needs from instruction selection.
 pub trait NodeEmitter {
     /// Emit the straight-line code of `node`: everything but its branch. For `Exit::Stop`
@@ -161,11 +174,12 @@ impl Structurer<'_> {
                 let (then_edge, else_edge) = (succs[0], succs[1]);
                 if let Some(depth) = self.direct(x, then_edge, emitter)? {
                     emitter.selector(x)?;
-                    InstructionSink::new(emitter.code()).br_if(depth);
+                    write_branch(emitter.code(), BR_IF, depth);
                     self.tasks.push(Task::Branch(x, else_edge));
                 } else if let Some(depth) = self.direct(x, else_edge, emitter)? {
                     emitter.selector(x)?;
-                    InstructionSink::new(emitter.code()).i32_eqz().br_if(depth);
+                    InstructionSink::new(emitter.code()).i32_eqz();
+                    write_branch(emitter.code(), BR_IF, depth);
                     self.tasks.push(Task::Branch(x, then_edge));
                 } else {
                     emitter.selector(x)?;
@@ -265,7 +279,7 @@ impl Structurer<'_> {
         };
         match self.direct(from, plain, emitter)? {
             Some(depth) => {
-                InstructionSink::new(emitter.code()).br(depth);
+                write_branch(emitter.code(), BR, depth);
             }
             None => self.tasks.push(Task::Tree(edge.target)),
         }
@@ -275,6 +289,19 @@ impl Structurer<'_> {
 
 #[cfg(test)]
 mod tests {
+    /// Branches written straight into the code are what wasm-encoder writes.
+    #[test]
+    fn branches_encode_as_wasm_encoder_does() {
+        for depth in [0, 1, 127, 128, 100_000] {
+            let (mut br, mut br_if) = (Vec::new(), Vec::new());
+            super::write_branch(&mut br, super::BR, depth);
+            super::write_branch(&mut br_if, super::BR_IF, depth);
+            let (mut theirs_br, mut theirs_br_if) = (Vec::new(), Vec::new());
+            wasm_encoder::InstructionSink::new(&mut theirs_br).br(depth);
+            wasm_encoder::InstructionSink::new(&mut theirs_br_if).br_if(depth);
+            assert_eq!((br, br_if), (theirs_br, theirs_br_if), "{depth}");
+        }
+    }
     use super::*;
     use crate::cfg::irreducible::make_reducible;
 

@@ -2,6 +2,7 @@
 //! (little-endian natively, big-endian through a byte swap), stack slot addresses in the
 //! shadow-stack frame, and the stack pointer, frame pointer and pinned register.
 
+use super::encode::*;
 use crate::error::{ErrorKind, Result};
 use crate::func::FuncLower;
 use crate::types::val_type;
@@ -281,23 +282,23 @@ impl FuncLower<'_> {
             }
             return;
         }
-        let mut s = self.sink();
-        match (ty, access.bytes, access.signed) {
-            (types::F32, _, _) => s.f32_load(m),
-            (types::F64, _, _) => s.f64_load(m),
-            (types::I64, 8, _) => s.i64_load(m),
-            (types::I64, 4, false) => s.i64_load32_u(m),
-            (types::I64, 4, true) => s.i64_load32_s(m),
-            (types::I64, 2, false) => s.i64_load16_u(m),
-            (types::I64, 2, true) => s.i64_load16_s(m),
-            (types::I64, 1, false) => s.i64_load8_u(m),
-            (types::I64, _, true) => s.i64_load8_s(m),
-            (_, 4, _) => s.i32_load(m),
-            (_, 2, false) => s.i32_load16_u(m),
-            (_, 2, true) => s.i32_load16_s(m),
-            (_, 1, false) => s.i32_load8_u(m),
-            (_, _, _) => s.i32_load8_s(m),
+        let opcode = match (ty, access.bytes, access.signed) {
+            (types::F32, _, _) => F32_LOAD,
+            (types::F64, _, _) => F64_LOAD,
+            (types::I64, 8, _) => I64_LOAD,
+            (types::I64, 4, false) => I64_LOAD32_U,
+            (types::I64, 4, true) => I64_LOAD32_S,
+            (types::I64, 2, false) => I64_LOAD16_U,
+            (types::I64, 2, true) => I64_LOAD16_S,
+            (types::I64, 1, false) => I64_LOAD8_U,
+            (types::I64, _, true) => I64_LOAD8_S,
+            (_, 4, _) => I32_LOAD,
+            (_, 2, false) => I32_LOAD16_U,
+            (_, 2, true) => I32_LOAD16_S,
+            (_, 1, false) => I32_LOAD8_U,
+            (_, _, _) => I32_LOAD8_S,
         };
+        write_access(&mut self.code, opcode, &m);
         if access.signed {
             self.mask(ty);
         }
@@ -332,17 +333,17 @@ impl FuncLower<'_> {
             };
             return;
         }
-        let mut s = self.sink();
-        match (val_type(ty), bytes) {
-            (ValType::F32, _) => s.f32_store(m),
-            (ValType::F64, _) => s.f64_store(m),
-            (ValType::I64, 8) => s.i64_store(m),
-            (ValType::I64, 4) => s.i64_store32(m),
-            (ValType::I64, 2) => s.i64_store16(m),
-            (ValType::I64, _) => s.i64_store8(m),
-            (_, 4) => s.i32_store(m),
-            (_, 2) => s.i32_store16(m),
-            (_, _) => s.i32_store8(m),
+        let opcode = match (val_type(ty), bytes) {
+            (ValType::F32, _) => F32_STORE,
+            (ValType::F64, _) => F64_STORE,
+            (ValType::I64, 8) => I64_STORE,
+            (ValType::I64, 4) => I64_STORE32,
+            (ValType::I64, 2) => I64_STORE16,
+            (ValType::I64, _) => I64_STORE8,
+            (_, 4) => I32_STORE,
+            (_, 2) => I32_STORE16,
+            (_, _) => I32_STORE8,
         };
+        write_access(&mut self.code, opcode, &m);
     }
 }

@@ -7,6 +7,7 @@
 //! `intrinsic` (the off-heap intrinsics: references, tables, bulk memory).
 
 mod call;
+mod encode;
 pub use call::{callee_key, declared_callees};
 mod float;
 mod int;
@@ -166,10 +167,8 @@ impl FuncLower<'_> {
 
     /// Push an integer constant of the wasm type of `wide`.
     pub fn int_const(&mut self, wide: bool, value: i64) {
-        if wide {
-            self.sink().i64_const(value);
-        } else {
-            self.sink().i32_const(value as i32);
-        }
+        // Written straight into the code, as local operations are: the encoder's LEB128
+        // writer copies through a buffer.
+        encode::write_int_const(&mut self.code, wide, value);
     }
 }

@@ -23,6 +23,34 @@ pub fn write_u32(out: &mut Vec<u8>, value: u32) {
     out.push(rest as u8);
 }
 
+/// Append `value` as signed LEB128 to `out` (as the immediates of `i32.const` and
+/// `i64.const` are encoded).
+#[inline]
+pub fn write_i64(out: &mut Vec<u8>, value: i64) {
+    let mut rest = value;
+    loop {
+        let byte = (rest as u8) & 0x7f;
+        rest >>= 7;
+        // Done when the rest is all sign bits and the byte's top bit agrees with them.
+        if (rest == 0 && byte & 0x40 == 0) || (rest == -1 && byte & 0x40 != 0) {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Append `value` as unsigned LEB128 to `out`.
+#[inline]
+pub fn write_u64(out: &mut Vec<u8>, value: u64) {
+    let mut rest = value;
+    while rest >= 0x80 {
+        out.push((rest as u8 & 0x7f) | 0x80);
+        rest >>= 7;
+    }
+    out.push(rest as u8);
+}
+
 /// The code and local names of the functions lowered so far.
 #[derive(Default)]
 pub struct Bodies {
@@ -119,6 +147,36 @@ mod tests {
             write_u32(&mut ours, v);
             v.encode(&mut theirs);
             assert_eq!(ours, theirs, "{v}");
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            write_u64(&mut ours, v as u64 * 3_000_000_007);
+            (v as u64 * 3_000_000_007).encode(&mut theirs);
+            assert_eq!(ours, theirs, "{v} * 3e9");
+        }
+        for v in [
+            0,
+            1,
+            -1,
+            63,
+            64,
+            -64,
+            -65,
+            8191,
+            -8192,
+            1 << 20,
+            i32::MAX as i64,
+            i32::MIN as i64,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            write_i64(&mut ours, v);
+            v.encode(&mut theirs);
+            assert_eq!(ours, theirs, "{v}");
+            if let Ok(narrow) = i32::try_from(v) {
+                let mut theirs = Vec::new();
+                narrow.encode(&mut theirs);
+                assert_eq!(ours, theirs, "{v} as i32");
+            }
         }
     }
 

@@ -6,7 +6,7 @@ pub mod env;
 pub mod layout;
 pub mod names;
 
-pub use bodies::{write_u32, Bodies};
+pub use bodies::{write_i64, write_u32, write_u64, Bodies};
 
 use crate::error::{Error, ErrorKind, Result};
 use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};

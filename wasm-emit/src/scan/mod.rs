@@ -12,8 +12,10 @@
 use crate::error::Result;
 use crate::reuse::{empty_with_room, refill, ClearTo};
 use crate::stackify::{Class, Placement, Schedule};
-use crate::support::{check_param_type, check_type, is_gated, Gate};
-use cranelift_codegen::ir::instructions::InstructionFormat;
+use crate::support::{check_param_type, check_type, Gate};
+use ops::{op_table, TypeSource};
+
+mod ops;
 use cranelift_codegen::ir::{self, types, Block, Inst, InstructionData, Opcode, Type, Value};
 use cranelift_entity::packed_option::PackedOption;
 use cranelift_entity::{EntityRef, SecondaryMap};
@@ -305,7 +307,12 @@ impl Scan {
                 }
                 let results = dfg.inst_results(inst);
                 let res_start = s.results.len() as u32;
-                s.results.extend_from_slice(results);
+                // Most instructions have one result or none: a push, not a copy.
+                match *results {
+                    [] => {}
+                    [r] => s.results.push(r),
+                    _ => s.results.extend_from_slice(results),
+                }
                 // The first result's type: the controlling type of most polymorphic
                 // opcodes, and checked by the gate with the others.
                 for &r in results {
@@ -486,75 +493,5 @@ impl Scan {
     pub fn results(&self, k: usize) -> &[Value] {
         let row = &self.rows[k];
         &self.results[row.res_start as usize..row.res_end as usize]
-    }
-}
-
-/// Where the controlling type of an opcode's instructions comes from.
-#[derive(Clone, Copy)]
-enum TypeSource {
-    /// The opcode is not polymorphic.
-    Invariant,
-    /// The type of the argument with this index (the format's designated operand).
-    Operand(u8),
-    /// The type of the first result.
-    Result,
-}
-
-/// What the walk needs to know of an opcode, asked of Cranelift once per opcode (its
-/// predicates are calls into another crate) rather than once per instruction.
-#[derive(Clone, Copy)]
-struct OpInfo {
-    /// Its effect class (see `stackify`).
-    class: Class,
-    /// Where its controlling type comes from.
-    ty: TypeSource,
-    /// Whether it is a branch.
-    branch: bool,
-    /// Whether the feature gate looks at it (`support::is_gated`).
-    gated: bool,
-    /// Whether it can take a place's address (`stack_addr`, `symbol_value`): the
-    /// off-heap analysis looks only at these.
-    addresses: bool,
-}
-
-/// [`OpInfo`] of every opcode, by its number.
-fn op_table() -> &'static [OpInfo; 256] {
-    static TABLE: std::sync::OnceLock<[OpInfo; 256]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = [OpInfo {
-            class: Class::Effect,
-            ty: TypeSource::Invariant,
-            branch: false,
-            gated: true,
-            addresses: false,
-        }; 256];
-        for &op in Opcode::all() {
-            table[op as u8 as usize] = OpInfo {
-                class: crate::stackify::class(op),
-                ty: type_source(op),
-                branch: op.is_branch(),
-                gated: is_gated(op),
-                addresses: matches!(op, Opcode::StackAddr | Opcode::SymbolValue),
-            };
-        }
-        table
-    })
-}
-
-/// [`TypeSource`] of `op`: Cranelift's `ctrl_typevar` asks the opcode's constraints and
-/// format on every call.
-fn type_source(op: Opcode) -> TypeSource {
-    let constraints = op.constraints();
-    if !constraints.is_polymorphic() {
-        TypeSource::Invariant
-    } else if constraints.requires_typevar_operand() {
-        // As `InstructionData::typevar_operand` designates it.
-        TypeSource::Operand(match op.format() {
-            InstructionFormat::Ternary => 1,
-            InstructionFormat::AtomicCas => 2,
-            _ => 0,
-        })
-    } else {
-        TypeSource::Result
     }
 }

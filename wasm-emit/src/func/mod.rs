@@ -161,9 +161,9 @@ impl<'a> FuncLower<'a> {
         self.local_op(LOCAL_GET, local);
     }
 
-    /// Pop into `value` (a tree or rematerialized value stays on the stack).
+    /// Pop into `value` (a tree or rematerialized value stays on the stack). `value` is a
+    /// result or a block parameter, which Cranelift never makes an alias: no resolving.
     pub fn set(&mut self, value: Value) {
-        let value = self.resolve(value);
         if matches!(self.placement[value], Placement::Tree | Placement::Remat) {
             if !self.emitted[value] {
                 // Set outside the emission at its use: the lowering sets it twice.
@@ -182,9 +182,9 @@ impl<'a> FuncLower<'a> {
         self.last_set = Some((local, start, self.code.len()));
     }
 
-    /// Pop into `value`, leaving it on the stack.
+    /// Pop into `value` (a result or block parameter, as for [`FuncLower::set`]), leaving
+    /// it on the stack.
     pub fn tee(&mut self, value: Value) {
-        let value = self.resolve(value);
         if self.placement[value] != Placement::Local {
             self.misplace(value);
         }
@@ -379,9 +379,9 @@ impl<'a> FuncLower<'a> {
         let func = self.func;
         let scan = self.scan;
         for k in scan.block_range(scan.ordinal[block] as usize) {
-            let inst = scan.inst(k);
-            let data = &func.dfg.insts[inst];
-            if data.opcode().is_branch() {
+            if scan.is_branch(k) {
+                let inst = scan.inst(k);
+                let data = &func.dfg.insts[inst];
                 // Only plain jumps (and brifs collapsed into jumps) copy in the block itself.
                 if let cfg::Exit::Jump = self.graph.nodes[node].exit {
                     let call = match data {

@@ -449,6 +449,12 @@ impl Scan {
         (row.opcode, row.ty)
     }
 
+    /// Whether the instruction at position `k` is a branch.
+    #[inline]
+    pub fn is_branch(&self, k: usize) -> bool {
+        op_table()[self.rows[k].opcode as u8 as usize].branch
+    }
+
     /// The arguments of the instruction at position `k` (aliases resolved).
     #[inline]
     pub fn args(&self, k: usize) -> &[Value] {

@@ -224,11 +224,6 @@ impl<'a> Verifier<'a> {
     /// arguments) resolve to `operands`.
     #[inline]
     fn check(&mut self, inst: ir::Inst, op: Opcode, operands: &[Value]) {
-        // Most instructions are of no concerned kind and read neither a place address
-        // nor a reference: decide those here, inline, before the full question.
-        if op_kind(op) == 0 && operands.iter().all(|&v| !self.place_or_ref(v)) {
-            return;
-        }
         if !self.unconcerned(inst, op, operands) {
             self.inst(inst);
         }
@@ -254,16 +249,24 @@ impl<'a> Verifier<'a> {
     /// branch or return that a reference could pass through (where the function has
     /// references) or that an intrinsic or a reference-typed signature governs (where it
     /// has none).
+    #[inline]
     fn unconcerned(&self, inst: ir::Inst, op: Opcode, operands: &[Value]) -> bool {
         let kind = op_kind(op);
+        // Most instructions are of no concerned kind: their operands decide, inline.
+        if kind == 0 {
+            return operands.iter().all(|&v| !self.place_or_ref(v));
+        }
+        self.unconcerned_kind(inst, kind, operands)
+    }
+
+    /// [`Verifier::unconcerned`] of an instruction whose opcode has kind `kind` (not 0).
+    fn unconcerned_kind(&self, inst: ir::Inst, kind: u8, operands: &[Value]) -> bool {
         if kind & ALWAYS != 0 {
             return false;
         }
+        // A call, branch or return: a reference could pass through it.
         if self.a.has_refs() {
-            return kind & (CALL | BRANCH | RETURN) == 0
-                && operands
-                    .iter()
-                    .all(|&arg| self.a.places[arg].is_none() && self.a.refs[arg].is_none());
+            return false;
         }
         // No value is a reference: what remains are places, intrinsics, and signatures
         // that declare references (a plain value passed or returned as one).

@@ -117,6 +117,8 @@ impl Locals {
                 None => pools.iter().position(|&(t, _)| t == ty),
             };
             let pool = known.unwrap_or_else(|| {
+                // One pool per wasm value type: far fewer than `POOL_BITS` can number.
+                debug_assert!(pools.len() < 1 << POOL_BITS);
                 pools.push((ty, 0));
                 if let Some(slot) = numeric_slot {
                     numeric[slot] = (pools.len() - 1) as u8;

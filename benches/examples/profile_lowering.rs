@@ -20,10 +20,24 @@ fn main() {
             .contains(&shape)
             .then(|| benches::shapes::generate(shape, n))
     });
-    let w = generated.unwrap_or_else(|| {
+    let mut w = generated.unwrap_or_else(|| {
         benches::corpus_module(&name)
             .unwrap_or_else(|| panic!("no corpus module {name}: run corpus/fetch.sh"))
     });
+    // `PROFILE_SAMPLE=K` keeps every K-th function: a shorter profile of a large module
+    // (calls to the functions left out become imports; no table, exports or start).
+    if let Some(k) = std::env::var("PROFILE_SAMPLE")
+        .ok()
+        .and_then(|k| k.parse::<usize>().ok())
+        .filter(|&k| k > 1)
+    {
+        let all = std::mem::take(&mut w.functions);
+        w.functions = all.into_iter().step_by(k).collect();
+        w.layout.elems.clear();
+        w.layout.table_funcs.clear();
+        w.layout.exports.clear();
+        w.layout.start = None;
+    }
     let mode = std::env::args().nth(3);
     let fast = matches!(mode.as_deref(), Some("fast" | "none"));
     let opt_level = match mode.as_deref() {

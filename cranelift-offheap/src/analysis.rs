@@ -13,7 +13,7 @@ use crate::decls::{FuncRefs, GlobalId, ModuleDecls, OffHeapSymbol, SigRefs, Tabl
 use crate::slots::value_slot_type;
 use crate::types::{RefType, WasmType};
 use cranelift_codegen::ir::{self, InstructionData, Opcode, StackSlot, Value};
-use cranelift_entity::SecondaryMap;
+use cranelift_entity::{EntityRef, SecondaryMap};
 
 /// An off-heap place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,6 +198,9 @@ impl Analysis {
         insts: impl IntoIterator<Item = ir::Inst>,
     ) -> bool {
         let mut ref_places = false;
+        // Collected first, so that the map grows once to its final size rather than at
+        // each place found further on (each growth fills the entries in between).
+        let mut found = Vec::new();
         for inst in insts {
             let place = match func.dfg.insts[inst] {
                 InstructionData::StackAddr { stack_slot, .. } => value_slot_type(func, stack_slot)
@@ -213,8 +216,14 @@ impl Analysis {
             };
             if let Some(place) = place {
                 ref_places |= place.value_type().and_then(WasmType::ref_type).is_some();
-                self.places[func.dfg.first_result(inst)] = Some(place);
+                found.push((func.dfg.first_result(inst), place));
             }
+        }
+        if let Some(last) = found.iter().map(|&(v, _)| v.index()).max() {
+            self.places.resize(last + 1);
+        }
+        for (v, place) in found {
+            self.places[v] = Some(place);
         }
         ref_places
     }

@@ -19,7 +19,7 @@
 use crate::cfg::{Graph, Order};
 use crate::liveness::{BlockGraph, Liveness};
 use crate::scan::Scan;
-use crate::stackify::Placement;
+use crate::stackify::{Placement, Placements};
 use cranelift_codegen::ir::{self, Value};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::ValType;
@@ -135,7 +135,7 @@ pub fn color(
     scan: &Scan,
     lowering: &Graph,
     order: &Order,
-    placement: &SecondaryMap<Value, Placement>,
+    placement: &Placements,
     val_type: &dyn Fn(Value) -> ValType,
     scratch: &mut ColorScratch,
 ) -> Coloring {

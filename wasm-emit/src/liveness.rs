@@ -12,7 +12,7 @@ use crate::cfg::{Edge, Graph, NodeKind, Order};
 use crate::reuse::refill;
 use crate::reuse::ClearTo;
 use crate::scan::{Scan, NO_BLOCK};
-use crate::stackify::Placement;
+use crate::stackify::{Placement, Placements};
 use cranelift_codegen::ir::{self, Block, Value};
 use cranelift_entity::{EntityRef, SecondaryMap};
 
@@ -180,7 +180,7 @@ impl Liveness {
         func: &ir::Function,
         scan: &Scan,
         graph: &BlockGraph,
-        placement: &SecondaryMap<Value, Placement>,
+        placement: &Placements,
         tracked: &dyn Fn(Value) -> bool,
     ) {
         let dfg = &func.dfg;

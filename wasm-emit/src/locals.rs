@@ -92,7 +92,7 @@ impl Locals {
         &mut self,
         func: &ir::Function,
         values: impl Iterator<Item = Value>,
-        placement: &SecondaryMap<Value, Placement>,
+        placement: &impl std::ops::Index<Value, Output = Placement>,
         val_type: impl Fn(Value) -> ValType,
     ) {
         self.reset(func, None);
@@ -182,6 +182,11 @@ impl Locals {
     /// The non-parameter locals' types, in index order.
     pub fn declared(&self) -> &[ValType] {
         &self.types
+    }
+
+    /// How many locals the function has, its parameters included.
+    pub fn count(&self) -> usize {
+        self.num_params as usize + self.types.len()
     }
 
     /// How many wasm parameters the function has.

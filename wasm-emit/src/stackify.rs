@@ -23,10 +23,9 @@
 //! A use on a conditional edge (a `brif` or `br_table` argument, copied inside the branch)
 //! takes only pure trees, since the definition then runs on that path alone.
 
-use crate::reuse::ClearTo;
 use crate::scan::{Scan, ValueFacts};
 use cranelift_codegen::ir::{InstructionData, Opcode, Value};
-use cranelift_entity::{EntityRef, SecondaryMap};
+use cranelift_entity::EntityRef;
 
 /// How a value is placed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -106,29 +105,31 @@ fn is_cheap_constant(op: Opcode, data: &InstructionData) -> bool {
     }
 }
 
-/// The placement of every value of `func` (scanned as `scan`), except values in
-/// `keep_local`, which stay in locals.
-pub fn placements(scan: &Scan, keep_local: &[Value]) -> SecondaryMap<Value, Placement> {
-    let mut placement = SecondaryMap::new();
-    placements_into(scan, keep_local, &mut placement);
-    placement
+/// Where the values of a scanned function are placed, as the scan decided (see
+/// [`Scan::keep_in_locals`] for values sent back to locals). A view of the scan's facts,
+/// so that lowering reads a value's placement where it reads its other facts and nothing
+/// is copied per function.
+#[derive(Clone, Copy)]
+pub struct Placements<'a> {
+    facts: &'a [ValueFacts],
 }
 
-/// [`placements`] into `placement`.
-pub fn placements_into(
-    scan: &Scan,
-    keep_local: &[Value],
-    placement: &mut SecondaryMap<Value, Placement>,
-) {
-    let facts = scan.all_facts();
-    placement.clear_to(facts.len());
-    for (i, f) in facts.iter().enumerate() {
-        if f.placement != Placement::Local {
-            placement[Value::new(i)] = f.placement;
+impl<'a> Placements<'a> {
+    /// The placements the scan decided.
+    pub fn of(scan: &'a Scan) -> Placements<'a> {
+        Placements {
+            facts: scan.all_facts(),
         }
     }
-    for &v in keep_local {
-        placement[v] = Placement::Local;
+}
+
+impl std::ops::Index<Value> for Placements<'_> {
+    type Output = Placement;
+
+    /// The placement of `value`, a value of the scanned function.
+    #[inline]
+    fn index(&self, value: Value) -> &Placement {
+        &self.facts[value.index()].placement
     }
 }
 
@@ -247,7 +248,7 @@ mod tests {
     fn placed(text: &str) -> Vec<(String, Placement)> {
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
         let scan = Scan::compute(&func, None).unwrap();
-        let p = placements(&scan, &[]);
+        let p = Placements::of(&scan);
         func.dfg
             .values()
             .filter(|&v| p[v] != Placement::Local)

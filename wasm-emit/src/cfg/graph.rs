@@ -7,8 +7,7 @@
 //! edges into such a loop set the label before they branch to the dispatcher.
 
 use cranelift_codegen::ir::{self, InstructionData};
-use cranelift_entity::{entity_impl, PrimaryMap, SecondaryMap};
-use std::collections::HashMap;
+use cranelift_entity::{entity_impl, EntityRef, PrimaryMap, SecondaryMap};
 
 /// A node of the lowering graph.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -84,6 +83,100 @@ pub struct Graph {
     pub entry: Node,
     /// How many dispatch labels exist (0 when the graph needs no label local).
     pub num_dispatchers: u32,
+    /// Storage for finding a `br_table`'s equal destinations, kept across functions.
+    tables: TableScratch,
+}
+
+/// What [`build_into`] knows of the destinations of the `br_table` it is at: for each
+/// block, the successor that reaches it without arguments and the successors that pass
+/// it arguments. A destination equal to an earlier one (same block, same arguments)
+/// shares its successor, found without hashing or allocating.
+#[derive(Clone, Debug, Default)]
+struct TableScratch {
+    /// The table each block's entry belongs to (entries of other tables are stale).
+    stamp: Vec<u32>,
+    /// The successor reaching the block without arguments (`NONE`: none yet).
+    plain: Vec<u32>,
+    /// The last successor passing the block arguments (`NONE`: none yet); earlier ones
+    /// follow through `next_with_args`.
+    with_args: Vec<u32>,
+    /// For each successor of the current table, its destination and the previous
+    /// successor to the same block with arguments.
+    succ_calls: Vec<(ir::BlockCall, u32)>,
+    /// The successor index of each destination of the current table.
+    index_of: Vec<u32>,
+    /// The current table's stamp.
+    current: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// How many earlier destinations to the same block, each with other arguments, a
+/// destination is compared with: past that it gets a successor of its own (correct, if
+/// larger), so that a pathological table costs no quadratic time.
+const MAX_COMPARED: usize = 16;
+
+impl TableScratch {
+    /// Start a table in a function of `blocks` blocks.
+    fn begin(&mut self, blocks: usize) {
+        if self.stamp.len() < blocks {
+            self.stamp.resize(blocks, 0);
+            self.plain.resize(blocks, NONE);
+            self.with_args.resize(blocks, NONE);
+        }
+        self.current = self.current.wrapping_add(1);
+        if self.current == 0 {
+            // The stamps wrapped: forget them all.
+            self.stamp.fill(0);
+            self.current = 1;
+        }
+        self.succ_calls.clear();
+        self.index_of.clear();
+    }
+
+    /// The successor index of `call`, destination `dest` of `branch`, adding it to
+    /// `succs` unless an earlier destination equals it.
+    fn successor(
+        &mut self,
+        g: &mut Graph,
+        succs: &mut Vec<Edge>,
+        (call, pool): (ir::BlockCall, &ir::ValueListPool),
+        (branch, dest): (ir::Inst, u32),
+    ) -> u32 {
+        let b = call.block(pool).index();
+        if self.stamp[b] != self.current {
+            self.stamp[b] = self.current;
+            self.plain[b] = NONE;
+            self.with_args[b] = NONE;
+        }
+        let plain = call.len(pool) == 0;
+        if plain && self.plain[b] != NONE {
+            return self.plain[b];
+        }
+        if !plain {
+            let mut at = self.with_args[b];
+            for _ in 0..MAX_COMPARED {
+                if at == NONE {
+                    break;
+                }
+                let (earlier, next) = self.succ_calls[at as usize];
+                if earlier.args(pool).eq(call.args(pool)) {
+                    return at;
+                }
+                at = next;
+            }
+        }
+        let index = succs.len() as u32;
+        succs.push(edge_for(g, call, pool, branch, dest));
+        if plain {
+            self.plain[b] = index;
+            self.succ_calls.push((call, NONE));
+        } else {
+            self.succ_calls.push((call, self.with_args[b]));
+            self.with_args[b] = index;
+        }
+        index
+    }
 }
 
 impl Graph {
@@ -145,7 +238,7 @@ pub fn build_into(g: &mut Graph, func: &ir::Function) {
         g.entry = g.block_node[entry];
     }
     let mut succs: Vec<Edge> = Vec::with_capacity(8);
-    let mut seen: HashMap<(ir::Block, Vec<ir::BlockArg>), u32> = HashMap::new();
+    let mut tables = std::mem::take(&mut g.tables);
     for block in func.layout.blocks() {
         let node = g.block_node[block];
         let Some(inst) = func.layout.last_inst(block) else {
@@ -176,20 +269,14 @@ pub fn build_into(g: &mut Graph, func: &ir::Function) {
             }
             InstructionData::BranchTable { table, .. } => {
                 let all = dfg.jump_tables[*table].all_branches();
-                seen.clear();
-                let mut index_of = Vec::with_capacity(all.len());
+                tables.begin(blocks);
                 for (i, call) in all.iter().enumerate() {
-                    let key = (call.block(pool), call.args(pool).collect());
-                    let k = *seen.entry(key).or_insert_with(|| {
-                        let edge = edge_for(g, *call, pool, inst, i as u32);
-                        succs.push(edge);
-                        succs.len() as u32 - 1
-                    });
-                    index_of.push(k);
+                    let k = tables.successor(g, &mut succs, (*call, pool), (inst, i as u32));
+                    tables.index_of.push(k);
                 }
                 Exit::Table {
-                    default: index_of[0],
-                    entries: index_of[1..].into(),
+                    default: tables.index_of[0],
+                    entries: tables.index_of[1..].into(),
                 }
             }
             _ => Exit::Stop,
@@ -201,6 +288,7 @@ pub fn build_into(g: &mut Graph, func: &ir::Function) {
         data.first_edge = first_edge;
         data.num_edges = succs.len() as u32;
     }
+    g.tables = tables;
 }
 
 fn plain(g: &Graph, block: ir::Block) -> Edge {
@@ -257,5 +345,109 @@ impl Graph {
         }
         g.entry = Node::from_u32(0);
         g
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The successors of the function's entry block, a `br_table`: for each destination
+    /// (the default first), the block it reaches and the arguments it passes, as text.
+    fn table_successors(text: &str) -> (usize, Vec<String>) {
+        let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
+        let g = build(&func);
+        let entry = &g.nodes[g.entry];
+        let Exit::Table { entries, default } = &entry.exit else {
+            panic!("the entry block ends in a br_table");
+        };
+        let pool = &func.dfg.value_lists;
+        let reached = std::iter::once(default)
+            .chain(entries.iter())
+            .map(|&i| {
+                let target = g.succs(g.entry)[i as usize].target;
+                match g.nodes[target].kind {
+                    NodeKind::Block(b) => format!("{b}"),
+                    NodeKind::EdgeCopy { branch, dest } => {
+                        let InstructionData::BranchTable { table, .. } = func.dfg.insts[branch]
+                        else {
+                            panic!("an edge copy of the br_table");
+                        };
+                        let call = func.dfg.jump_tables[table].all_branches()[dest as usize];
+                        let args: Vec<String> = call.args(pool).map(|a| format!("{a}")).collect();
+                        format!("{}({})", call.block(pool), args.join(", "))
+                    }
+                    NodeKind::Dispatch => unreachable!(),
+                }
+            })
+            .collect();
+        (entry.num_edges as usize, reached)
+    }
+
+    /// Equal destinations (same block, same arguments) share a successor; each reaches
+    /// what it names.
+    #[test]
+    fn equal_table_destinations_share_a_successor() {
+        let text = "function %f(i32, i32) -> i32 {
+block0(v0: i32, v1: i32):
+    br_table v0, block1, [block1, block2(v0), block2(v0), block2(v1), block1, block3, block2(v1)]
+block1:
+    return v0
+block2(v2: i32):
+    return v2
+block3:
+    return v1
+}";
+        let (successors, reached) = table_successors(text);
+        assert_eq!(successors, 4);
+        let want = [
+            "block1",
+            "block1",
+            "block2(v0)",
+            "block2(v0)",
+            "block2(v1)",
+            "block1",
+            "block3",
+            "block2(v1)",
+        ];
+        assert_eq!(reached, want);
+    }
+
+    /// Past `MAX_COMPARED` distinct argument lists to one block, a destination gets a
+    /// successor of its own, and still reaches what it names.
+    #[test]
+    fn many_argument_lists_to_one_block_stay_linear() {
+        let n = MAX_COMPARED + 4;
+        let mut params = String::new();
+        let mut dests = Vec::new();
+        for i in 0..n {
+            params.push_str(", i32");
+            dests.push(format!("block1(v{})", i + 1));
+        }
+        // Every argument list again, then a plain destination.
+        let repeated: Vec<String> = dests.iter().cloned().chain(dests.iter().cloned()).collect();
+        let text = format!(
+            "function %f(i32{params}) -> i32 {{
+block0(v0: i32{}):
+    br_table v0, block2, [{}]
+block1(v100: i32):
+    return v100
+block2:
+    return v0
+}}",
+            (1..=n).map(|i| format!(", v{i}: i32")).collect::<String>(),
+            repeated.join(", ")
+        );
+        let (successors, reached) = table_successors(&text);
+        let want: Vec<String> = std::iter::once("block2".to_string())
+            .chain(repeated.iter().cloned())
+            .collect();
+        assert_eq!(reached, want);
+        // The plain default, one successor per argument list, and a second one for the
+        // repeats the bounded comparison does not reach.
+        assert!(
+            successors > n + 1 && successors <= 2 * n + 1,
+            "{successors}"
+        );
     }
 }

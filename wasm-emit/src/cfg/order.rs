@@ -30,6 +30,8 @@ pub struct Order {
     pub forward_in: SecondaryMap<Node, u32>,
     /// Whether a node is the target of a retreating edge.
     pub retreating_in: SecondaryMap<Node, bool>,
+    /// Whether some edge is retreating (the graph has a cycle).
+    cyclic: bool,
     scratch: Scratch,
 }
 
@@ -57,6 +59,7 @@ impl Default for Order {
             post: SecondaryMap::new(),
             forward_in: SecondaryMap::new(),
             retreating_in: SecondaryMap::new(),
+            cyclic: false,
             scratch: Scratch::default(),
         }
     }
@@ -132,6 +135,7 @@ impl Order {
         } = &mut self.scratch;
         // Predecessors by RPO index, in a flat CSR layout.
         refill(count, n + 1, 0);
+        self.cyclic = false;
         for &node in &self.rpo {
             for e in g.succs(node) {
                 count[self.rpo_index[e.target] as usize + 1] += 1;
@@ -152,6 +156,7 @@ impl Order {
                     self.forward_in[e.target] += 1;
                 } else {
                     self.retreating_in[e.target] = true;
+                    self.cyclic = true;
                 }
             }
         }
@@ -178,6 +183,11 @@ impl Order {
                     idom[b] = new_idom;
                     changed = true;
                 }
+            }
+            // Without retreating edges every predecessor comes first in reverse
+            // postorder: one pass finds the final dominators.
+            if !self.cyclic {
+                break;
             }
         }
         for (i, &node) in self.rpo.iter().enumerate() {
@@ -270,6 +280,9 @@ impl Order {
 
     /// Whether every retreating edge goes to a node that dominates its source.
     pub fn is_reducible(&self, g: &Graph) -> bool {
+        if !self.cyclic {
+            return true;
+        }
         self.rpo.iter().all(|&from| {
             g.succs(from)
                 .iter()

@@ -3,7 +3,7 @@
 //! when an expansion did not fit the tree discipline), with the storage all of it keeps
 //! from one function to the next (`Workspace`).
 
-use super::{FuncLower, Placement};
+use super::FuncLower;
 use crate::cfg::{self, Graph, Order};
 use crate::coloring::ColorScratch;
 use crate::error::{Error, ErrorKind, Result};
@@ -12,7 +12,7 @@ use crate::module::env::{ref_val_type, ModuleEnv};
 use crate::module::Bodies;
 use crate::reuse::ClearTo;
 use crate::scan::Scan;
-use crate::stackify;
+use crate::stackify::Placements;
 use crate::support::Gate;
 use crate::types::val_type;
 use crate::OptLevel;
@@ -113,7 +113,6 @@ impl Workspace {
 struct Spare {
     locals: Option<Locals>,
     code: Vec<u8>,
-    placement: SecondaryMap<Value, Placement>,
     emitted: SecondaryMap<Value, bool>,
     slot_locals: SecondaryMap<StackSlot, u32>,
     callees: SecondaryMap<ir::FuncRef, u32>,
@@ -127,7 +126,6 @@ impl Default for Spare {
         Spare {
             locals: None,
             code: Vec::new(),
-            placement: SecondaryMap::new(),
             emitted: SecondaryMap::new(),
             slot_locals: SecondaryMap::with_default(u32::MAX),
             callees: SecondaryMap::with_default(u32::MAX),
@@ -142,7 +140,6 @@ impl Spare {
     fn keep(&mut self, lower: FuncLower) {
         self.locals = Some(lower.locals);
         self.code = lower.code;
-        self.placement = lower.placement;
         self.emitted = lower.emitted;
         self.slot_locals = lower.slot_locals;
         self.callees = lower.callees;
@@ -195,7 +192,6 @@ pub fn lower_function_in(
             .and_then(first_violation)
             .unwrap_or(unsupported));
     }
-    let scan = &*scan;
     // The places are found among the address-taking instructions the scan gathered.
     let analysis = &Analysis::compute_among(func, &env.decls, scan.address_insts().iter().copied());
     if let Err(errors) =
@@ -221,32 +217,44 @@ pub fn lower_function_in(
     // Lower with values on the operand stack where `stackify` allows; a value whose
     // instruction's lowering does not fit that discipline goes back to a local, and the
     // function is lowered again (rare: a few instructions read an operand twice).
-    let mut keep_local: Vec<Value> = Vec::new();
+    //
+    // At opt level none every value kept in a local gets one of its own, unless that
+    // passes the engines' limit: coloring then brings the count down (and takes over if
+    // the lowering's own locals push a function over after all).
+    // (Results and parameters bound the count, and are counted first: the bound is
+    // quicker to find.)
+    let mut distinct = *opt_level == OptLevel::None
+        && (scan.all_results().len() + scan.num_params() <= MAX_LOCALS
+            || scan.values_in_locals() <= MAX_LOCALS);
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;
-        let mut placement = std::mem::take(&mut spare.placement);
         if attempts > 4 {
-            placement.clear();
-        } else {
-            stackify::placements_into(scan, &keep_local, &mut placement);
+            scan.keep_all_in_locals();
         }
-        let lower = attempt(
+        let placement = Placements::of(scan);
+        let mut lower = attempt(
             func,
             &mut *env,
             (graph, order),
             analysis,
             scan,
             placement,
-            (*opt_level, color, spare),
+            (distinct, color, spare),
         )?;
         if lower.misplaced.is_empty() {
+            if distinct && lower.locals.count() > MAX_LOCALS {
+                distinct = false;
+                spare.keep(lower);
+                continue;
+            }
             break lower;
         }
-        keep_local.extend(lower.misplaced.iter().copied());
+        let misplaced = std::mem::take(&mut lower.misplaced);
         spare.keep(lower);
+        scan.keep_in_locals(&misplaced);
     };
-    let locals = lower.locals.num_params() as usize + lower.locals.declared().len();
+    let locals = lower.locals.count();
     if locals > MAX_LOCALS {
         return Err(Error::new(
             ErrorKind::Unsupported(crate::error::Feature::Other("more than 50,000 locals")),
@@ -284,25 +292,23 @@ pub fn lower_function_in(
     Ok(())
 }
 
-/// One lowering of `func` with the value placement `placement`.
+/// One lowering of `func` with the value placement `placement`, each value kept in a
+/// local in one of its own if `distinct`, else in locals shared as coloring decides.
 fn attempt<'a>(
     func: &'a ir::Function,
     env: &'a mut ModuleEnv,
     (graph, order): (&'a Graph, &Order),
     analysis: &'a Analysis,
     scan: &'a Scan,
-    placement: SecondaryMap<Value, Placement>,
-    (opt_level, color_scratch, spare): (OptLevel, &mut ColorScratch, &mut Spare),
+    placement: Placements<'a>,
+    (distinct, color_scratch, spare): (bool, &mut ColorScratch, &mut Spare),
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
         None => val_type(scan.value_type(&func.dfg, v)),
     };
     let mut locals = spare.locals.take().unwrap_or_else(|| Locals::new(func));
-    // Engines reject a function with too many locals: coloring then brings it down. The
-    // values that can need a local at all (results, parameters) bound the count.
-    let candidates = scan.all_results().len() + scan.num_params();
-    if opt_level == OptLevel::None && candidates <= MAX_LOCALS {
+    if distinct {
         // The parameters of the blocks after the entry, then the results.
         let later_blocks = scan.blocks.get(1..).unwrap_or_default();
         let params = later_blocks

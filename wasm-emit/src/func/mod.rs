@@ -9,7 +9,7 @@ use crate::locals::Locals;
 use crate::module::env::ref_val_type;
 use crate::module::env::ModuleEnv;
 use crate::scan::Scan;
-use crate::stackify::Placement;
+use crate::stackify::{Placement, Placements};
 use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
 use cranelift_entity::SecondaryMap;
@@ -66,7 +66,7 @@ pub struct FuncLower<'a> {
     slot_locals: SecondaryMap<StackSlot, u32>,
     label_local: Option<u32>,
     /// Where each value lives (see `stackify`).
-    placement: SecondaryMap<Value, Placement>,
+    placement: Placements<'a>,
     /// Tree values already emitted at their use.
     emitted: SecondaryMap<Value, bool>,
     /// Tree values whose lowering did not fit the tree discipline (read twice, or set

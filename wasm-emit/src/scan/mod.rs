@@ -370,6 +370,33 @@ impl Scan {
         self.schedule.read(f, block);
     }
 
+    /// Place `values` in locals, whatever the scan decided: their lowering did not fit
+    /// the tree discipline. (The trees that carry them keep their class: stronger than
+    /// they now need, which is safe.)
+    pub fn keep_in_locals(&mut self, values: &[Value]) {
+        for &v in values {
+            if let Some(f) = self.facts.get_mut(v.index()) {
+                f.placement = Placement::Local;
+            }
+        }
+    }
+
+    /// How many values the placement keeps in locals: block parameters (the entry
+    /// block's are the wasm parameters) and results not placed off locals.
+    pub fn values_in_locals(&self) -> usize {
+        self.facts
+            .iter()
+            .filter(|f| f.def_block != NO_BLOCK && f.placement == Placement::Local)
+            .count()
+    }
+
+    /// Place every value in a local.
+    pub fn keep_all_in_locals(&mut self) {
+        for f in &mut self.facts {
+            f.placement = Placement::Local;
+        }
+    }
+
     /// `value` with aliases resolved.
     #[inline]
     pub fn resolve(&self, value: Value) -> Value {

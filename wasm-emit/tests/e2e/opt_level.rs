@@ -93,6 +93,31 @@ fn none_falls_back_to_coloring_above_the_engines_local_limit() {
     m.expect("chain", &[DataValue::I32(1)], &[DataValue::I32(i32::MIN)]);
 }
 
+#[test]
+fn none_counts_only_the_values_kept_in_locals_against_the_limit() {
+    // 20,000 steps of three results each (60,000, more than engines accept as locals),
+    // of which only the sum, read twice, needs a local: the constant and the product
+    // are each read once, on the stack. At opt level none the sums keep a local each.
+    let steps = 20_000;
+    let mut text = String::from("function %steps(i32) -> i32 {\nblock0(v0: i32):\n");
+    let mut chain = 0;
+    for k in 0..steps {
+        let (c, s, p) = (3 * k + 1, 3 * k + 2, 3 * k + 3);
+        writeln!(text, "    v{c} = iconst.i32 100003").unwrap();
+        writeln!(text, "    v{s} = iadd v{chain}, v{c}").unwrap();
+        writeln!(text, "    v{p} = imul v{s}, v{s}").unwrap();
+        chain = p;
+    }
+    writeln!(text, "    return v{chain}\n}}").unwrap();
+    let groups = local_groups(&compile_at(&text, OptLevel::None));
+    let locals: u32 = groups.iter().map(|g| g.0).sum();
+    assert_eq!(locals, steps, "one local per sum, none shared: {groups:?}");
+    let m = build(&text);
+    for x in [0, 1, -5, i32::MAX] {
+        m.agree("steps", &[DataValue::I32(x)]);
+    }
+}
+
 /// The local names of the first function of `wasm`, in section order.
 fn local_names(wasm: &[u8]) -> Vec<(u32, String)> {
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {

@@ -118,6 +118,29 @@ fn none_counts_only_the_values_kept_in_locals_against_the_limit() {
     }
 }
 
+#[test]
+fn none_colors_a_function_its_own_scratch_locals_push_over_the_limit() {
+    // 50,000 values in locals, the parameter included: the chain's values, read twice
+    // each (its last is read once, on the stack), and the narrowed value the rotate reads
+    // twice (the rotate's result is read once). That fits the engines' limit, but a
+    // rotate of an i8 takes a scratch local: 50,001. Opt level none then colors it.
+    let n = 49_999;
+    let mut text = doubling_chain(n, "i32", "iadd");
+    let ret = format!("    return v{n}\n}}\n");
+    assert!(text.ends_with(&ret));
+    text.truncate(text.len() - ret.len());
+    let (narrow, rotated) = (n + 1, n + 2);
+    writeln!(text, "    v{narrow} = ireduce.i8 v{n}").unwrap();
+    writeln!(text, "    v{rotated} = rotl v{narrow}, v{narrow}").unwrap();
+    writeln!(text, "    v{} = uextend.i32 v{rotated}", n + 3).unwrap();
+    writeln!(text, "    return v{}\n}}", n + 3).unwrap();
+    let groups = local_groups(&compile_at(&text, OptLevel::None));
+    let locals: u32 = groups.iter().map(|g| g.0).sum();
+    assert!(locals < 10, "colored instead: {groups:?}");
+    let m = build(&text);
+    m.agree("chain", &[DataValue::I32(3)]);
+}
+
 /// The local names of the first function of `wasm`, in section order.
 fn local_names(wasm: &[u8]) -> Vec<(u32, String)> {
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {

@@ -37,10 +37,7 @@ impl Workload {
 }
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(&manifest_dir()).parent().unwrap().to_path_buf()
 }
 
 /// The supported functions of every runtest file, as one workload (empty without corpus).
@@ -248,4 +245,11 @@ pub fn native_isa_with(opt_level: &str, verifier: bool) -> cranelift_codegen::is
         .expect("host ISA is built in")
         .finish(settings::Flags::new(flags))
         .expect("valid flags")
+}
+
+/// The package's directory: as cargo gives it to the running test, else as it was at
+/// build time (a build directory shared between checkouts can hold a test built in
+/// another one).
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
 }

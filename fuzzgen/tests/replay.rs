@@ -5,7 +5,7 @@
 use std::path::Path;
 
 fn replay(target: &str, run: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let dir = Path::new(&manifest_dir())
         .join("../fuzz/seeds")
         .join(target);
     let mut count = 0;
@@ -41,4 +41,11 @@ fn roundtrip_seeds() {
     replay("roundtrip", |d| {
         fuzzgen::roundtrip::roundtrip(d);
     });
+}
+
+/// The package's directory: as cargo gives it to the running test, else as it was at
+/// build time (a build directory shared between checkouts can hold a test built in
+/// another one).
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
 }

@@ -404,7 +404,7 @@ pub fn compile_with_layout(
         .with_hint("rename the function"));
     }
     let pages = module::pages_for(options.stack_size) + 1;
-    let bytes = module::assemble(&env, &defined, &bodies, pages);
+    let bytes = module::assemble(&env, &defined, &bodies, &layout.data, pages);
     let used = module::features(&env);
     if let Some(allowed) = options.allowed_features {
         if !allowed.contains(used) {

@@ -7,19 +7,11 @@
 
 use crate::coloring::Coloring;
 use crate::reuse::ClearTo;
-use crate::stackify::Placement;
 use cranelift_codegen::ir::{self, Value};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::ValType;
 
 const NO_LOCAL: u32 = u32::MAX;
-
-/// While [`Locals::reset_distinct`] numbers values: the value's local is its index in
-/// its type's pool (above [`POOL_BITS`]) and the pool (below), marked with this bit. A
-/// function that numbers its values this way has at most 50,000 of them, and at most one
-/// pool per wasm value type.
-const IN_POOL: u32 = 1 << 31;
-const POOL_BITS: u32 = 4;
 
 /// The locals of one function being lowered.
 pub struct Locals {
@@ -28,6 +20,38 @@ pub struct Locals {
     types: Vec<ValType>,
     of_value: SecondaryMap<Value, u32>,
     free: [Vec<u32>; 4],
+    /// Opt level none: the runs of locals reserved for the values of each type (see
+    /// [`Locals::reset_pooled`]): the numeric types' by [`numeric_pool`], then the others.
+    numeric_pools: [Pool; 4],
+    other_pools: Vec<(ValType, Pool)>,
+}
+
+/// A run of locals of one type, handed to values in the order they are first used.
+#[derive(Clone, Copy, Default)]
+struct Pool {
+    next: u32,
+    end: u32,
+}
+
+impl Pool {
+    fn take(&mut self) -> Option<u32> {
+        (self.next < self.end).then(|| {
+            self.next += 1;
+            self.next - 1
+        })
+    }
+}
+
+/// The index of a numeric wasm type's pool.
+#[inline]
+fn numeric_pool(ty: ValType) -> Option<usize> {
+    match ty {
+        ValType::I32 => Some(0),
+        ValType::I64 => Some(1),
+        ValType::F32 => Some(2),
+        ValType::F64 => Some(3),
+        _ => None,
+    }
 }
 
 fn pool_index(ty: ValType) -> usize {
@@ -52,6 +76,8 @@ impl Locals {
             types: Vec::new(),
             of_value: SecondaryMap::with_default(NO_LOCAL),
             free: Default::default(),
+            numeric_pools: Default::default(),
+            other_pools: Vec::new(),
         };
         locals.reset(func, coloring);
         locals
@@ -79,66 +105,31 @@ impl Locals {
         for pool in &mut self.free {
             pool.clear();
         }
+        self.numeric_pools = Default::default();
+        self.other_pools.clear();
     }
 
-    /// Opt level none: [`Locals::reset`] without coloring, then each of `values` that
-    /// `placement` keeps in a local gets a local of its own, of type `val_type` (no
-    /// liveness: wasm engines allocate registers themselves). The locals are grouped by
-    /// type, in the order the types first come, so that their declaration stays one run
-    /// per type. One pass numbers each value within its type (kept in `of_value` with the
-    /// type's pool, see [`IN_POOL`]); one pass over `of_value` then adds the pool's first
-    /// local, so a value's type is asked once.
-    pub fn reset_distinct(
+    /// Opt level none: [`Locals::reset`] without coloring, then `pools` (a type and how
+    /// many values of it are kept in locals) reserve a run of locals each, in this order:
+    /// each value gets a local of its own from its type's run when it is first used (no
+    /// liveness: wasm engines allocate registers themselves), and the declaration stays
+    /// one run per type. Numbering at first use spares a pass over every value.
+    pub fn reset_pooled(
         &mut self,
         func: &ir::Function,
-        values: impl Iterator<Item = Value>,
-        placement: &impl std::ops::Index<Value, Output = Placement>,
-        val_type: impl Fn(Value) -> ValType,
+        pools: impl Iterator<Item = (ValType, u32)>,
     ) {
         self.reset(func, None);
-        // (type, count) of each pool in the order the types come; the numeric types find
-        // their pool without a search.
-        let mut pools: Vec<(ValType, u32)> = Vec::with_capacity(4);
-        let mut numeric = [u8::MAX; 4];
-        for v in values {
-            if placement[v] != Placement::Local {
-                continue;
-            }
-            let ty = val_type(v);
-            let numeric_slot = match ty {
-                ValType::I32 => Some(0),
-                ValType::I64 => Some(1),
-                ValType::F32 => Some(2),
-                ValType::F64 => Some(3),
-                _ => None,
-            };
-            let known = match numeric_slot {
-                Some(slot) => (numeric[slot] != u8::MAX).then_some(numeric[slot] as usize),
-                None => pools.iter().position(|&(t, _)| t == ty),
-            };
-            let pool = known.unwrap_or_else(|| {
-                // One pool per wasm value type: far fewer than `POOL_BITS` can number.
-                debug_assert!(pools.len() < 1 << POOL_BITS);
-                pools.push((ty, 0));
-                if let Some(slot) = numeric_slot {
-                    numeric[slot] = (pools.len() - 1) as u8;
-                }
-                pools.len() - 1
-            });
-            let index = &mut pools[pool].1;
-            self.of_value[v] = IN_POOL | *index << POOL_BITS | pool as u32;
-            *index += 1;
-        }
-        // The first local of each pool.
-        let mut first = [0u32; 1 << POOL_BITS];
-        for (pool, &(ty, n)) in pools.iter().enumerate() {
-            first[pool] = self.num_params + self.types.len() as u32;
+        for (ty, n) in pools {
+            let next = self.num_params + self.types.len() as u32;
             self.types.extend(std::iter::repeat_n(ty, n as usize));
-        }
-        for local in self.of_value.values_mut() {
-            if *local != NO_LOCAL && *local & IN_POOL != 0 {
-                let pool = (*local & ((1 << POOL_BITS) - 1)) as usize;
-                *local = first[pool] + ((*local & !IN_POOL) >> POOL_BITS);
+            let pool = Pool {
+                next,
+                end: next + n,
+            };
+            match numeric_pool(ty) {
+                Some(k) => self.numeric_pools[k] = pool,
+                None => self.other_pools.push((ty, pool)),
             }
         }
     }
@@ -155,7 +146,17 @@ impl Locals {
         if local != NO_LOCAL {
             return local;
         }
-        let local = self.fresh(ty);
+        // From its type's run if there is one with room (a lowering that sends values
+        // back to locals may use more than the placement counted: it is lowered again).
+        let pooled = match numeric_pool(ty) {
+            Some(k) => self.numeric_pools[k].take(),
+            None => self
+                .other_pools
+                .iter_mut()
+                .find(|(t, _)| *t == ty)
+                .and_then(|(_, p)| p.take()),
+        };
+        let local = pooled.unwrap_or_else(|| self.fresh(ty));
         self.of_value[value] = local;
         local
     }
@@ -227,34 +228,33 @@ mod tests {
         );
     }
 
-    /// Opt level none: each value kept in a local has its own, grouped by type in the
-    /// order the types come; values off locals have none; parameters stay first.
+    /// Opt level none: each value kept in a local has its own from its type's run, in
+    /// the order of first use; parameters stay first; fresh locals come after the runs.
     #[test]
-    fn distinct_locals_are_grouped_by_type() {
-        let text = "function %f(i32) -> i64 {\nblock0(v0: i32):\n    v1 = iconst.i64 1\n    v2 = f64const 0x1.0\n    v3 = iconst.i64 2\n    v4 = iconst.i32 3\n    v5 = iconst.i64 4\n    return v1\n}";
+    fn pooled_locals_are_grouped_by_type() {
+        let text =
+            "function %f(i32) -> i64 {\nblock0(v0: i32):\n    v1 = iconst.i64 1\n    return v1\n}";
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
         let v = |n| Value::from_u32(n);
-        let mut placement = SecondaryMap::new();
-        placement[v(4)] = Placement::Tree;
-        let ty = |value: Value| match value.as_u32() {
-            2 => ValType::F64,
-            4 => ValType::I32,
-            6 => ValType::EXTERNREF,
-            _ => ValType::I64,
-        };
         let mut locals = Locals::new(&func);
-        // v6 stands for a reference-typed value (a value the function does not have is
-        // numbered all the same).
-        let values = [v(1), v(2), v(3), v(4), v(5), v(6)];
-        locals.reset_distinct(&func, values.into_iter(), &placement, ty);
+        let pools = [
+            (ValType::I64, 3),
+            (ValType::F64, 1),
+            (ValType::EXTERNREF, 1),
+        ];
+        locals.reset_pooled(&func, pools.into_iter());
         assert_eq!(locals.num_params(), 1);
         assert_eq!(locals.get(v(0)), Some(0));
-        // i64 (v1, v3, v5), then f64 (v2), then externref (v6); v4 is a tree.
-        assert_eq!(
-            [v(1), v(3), v(5), v(2), v(6)].map(|x| locals.get(x)),
-            [Some(1), Some(2), Some(3), Some(4), Some(5)]
-        );
-        assert_eq!(locals.get(v(4)), None);
+        assert_eq!(locals.get(v(3)), None, "numbered at first use");
+        assert_eq!(locals.of(v(5), ValType::I64), 1);
+        assert_eq!(locals.of(v(2), ValType::F64), 4);
+        assert_eq!(locals.of(v(3), ValType::I64), 2);
+        assert_eq!(locals.of(v(6), ValType::EXTERNREF), 5);
+        assert_eq!(locals.of(v(5), ValType::I64), 1, "stable");
+        assert_eq!(locals.of(v(1), ValType::I64), 3);
+        // The i64 run is used up: another i64 value gets a fresh local after the runs.
+        assert_eq!(locals.of(v(7), ValType::I64), 6);
+        assert_eq!(locals.fresh(ValType::I32), 7);
         assert_eq!(
             locals.declared(),
             &[
@@ -262,10 +262,10 @@ mod tests {
                 ValType::I64,
                 ValType::I64,
                 ValType::F64,
-                ValType::EXTERNREF
+                ValType::EXTERNREF,
+                ValType::I64,
+                ValType::I32
             ]
         );
-        // Fresh locals come after them.
-        assert_eq!(locals.fresh(ValType::I32), 6);
     }
 }

@@ -195,10 +195,11 @@ impl Schedule {
 /// Place `value`, the only result of an instruction of class `class` with arguments
 /// `args`, once every read is known; the instructions are placed in layout order, so the
 /// arguments defined in the same block are placed already. `facts` by value index.
+/// Returns whether the value stays in a local.
 #[inline]
-pub fn place(class: Class, args: &[Value], value: Value, facts: &mut [ValueFacts]) {
+pub fn place(class: Class, args: &[Value], value: Value, facts: &mut [ValueFacts]) -> bool {
     if facts[value.index()].class.is_none() {
-        return;
+        return true;
     }
     // A tree carries the trees of its operands along.
     let mut c = class;
@@ -239,6 +240,7 @@ pub fn place(class: Class, args: &[Value], value: Value, facts: &mut [ValueFacts
     } else {
         Placement::Local
     };
+    f.placement == Placement::Local
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::OptLevel;
 use cranelift_codegen::ir::{self, StackSlot, Value};
 use cranelift_entity::SecondaryMap;
 use cranelift_offheap::analysis::Analysis;
+use wasm_encoder::ValType;
 
 /// The most locals (parameters included) wasm engines accept in one function.
 const MAX_LOCALS: usize = 50_000;
@@ -292,6 +293,32 @@ pub fn lower_function_in(
     Ok(())
 }
 
+/// The values of `func` that `placement` keeps in locals (the entry block's parameters
+/// aside), counted by their wasm type `val_type`, in the order the types first come.
+fn pools_by_wasm_type(
+    func: &ir::Function,
+    scan: &Scan,
+    placement: &Placements,
+    val_type: impl Fn(Value) -> ValType,
+) -> std::vec::IntoIter<(ValType, u32)> {
+    let later_blocks = scan.blocks.get(1..).unwrap_or_default();
+    let params = later_blocks
+        .iter()
+        .flat_map(|&b| func.dfg.block_params(b).iter().copied());
+    let mut pools: Vec<(ValType, u32)> = Vec::new();
+    for value in params.chain(scan.all_results().iter().copied()) {
+        if placement[value] != crate::stackify::Placement::Local {
+            continue;
+        }
+        let ty = val_type(value);
+        match pools.iter_mut().find(|(t, _)| *t == ty) {
+            Some((_, n)) => *n += 1,
+            None => pools.push((ty, 1)),
+        }
+    }
+    pools.into_iter()
+}
+
 /// One lowering of `func` with the value placement `placement`, each value kept in a
 /// local in one of its own if `distinct`, else in locals shared as coloring decides.
 fn attempt<'a>(
@@ -309,13 +336,17 @@ fn attempt<'a>(
     };
     let mut locals = spare.locals.take().unwrap_or_else(|| Locals::new(func));
     if distinct {
-        // The parameters of the blocks after the entry, then the results.
-        let later_blocks = scan.blocks.get(1..).unwrap_or_default();
-        let params = later_blocks
-            .iter()
-            .flat_map(|&b| func.dfg.block_params(b).iter().copied());
-        let values = params.chain(scan.all_results().iter().copied());
-        locals.reset_distinct(func, values, &placement, val_type_of);
+        if analysis.has_refs() {
+            // A reference's wasm type is the analysis's: count by wasm type here.
+            locals.reset_pooled(
+                func,
+                pools_by_wasm_type(func, scan, &placement, val_type_of),
+            );
+        } else {
+            let counts = scan.locals_by_pool();
+            let types = [ValType::I32, ValType::I64, ValType::F32, ValType::F64];
+            locals.reset_pooled(func, types.into_iter().zip(counts));
+        }
     } else {
         let coloring = crate::coloring::color(
             func,

@@ -92,13 +92,13 @@ impl FuncLower<'_> {
             }
             Intrinsic::DataDrop => {
                 self.env.uses_bulk_memory = true;
-                let segment = self.segment_operand(inst, 0, self.env.layout.data.len())?;
+                let segment = self.segment_operand(inst, 0, self.env.data_count)?;
                 self.sink().data_drop(segment);
             }
             Intrinsic::MemoryInit => {
                 self.env.uses_bulk_memory = true;
                 self.env.uses_memory = true;
-                let segment = self.segment_operand(inst, 0, self.env.layout.data.len())?;
+                let segment = self.segment_operand(inst, 0, self.env.data_count)?;
                 for i in 1..args {
                     self.get(self.arg(inst, i));
                 }

@@ -159,8 +159,13 @@ pub struct ModuleEnv {
     pub uses_table: bool,
     /// Whether any function uses bulk-memory instructions beyond `memory.copy`/`fill`.
     pub uses_bulk_memory: bool,
-    /// The module's layout (memory, segments, imports, exports, start).
+    /// The module's layout (memory, elem segments, imports, exports, start) without its
+    /// data segments (see `data_count`; assembly takes them from the caller's layout).
     pub layout: ModuleLayout,
+    /// The number of data segments in the layout.
+    pub data_count: usize,
+    /// Whether any data segment is passive.
+    pub passive_data: bool,
     /// With a declared function table: the slot of each function in it.
     given_slots: HashMap<u32, u32>,
     /// Initial stack pointer (top of the shadow stack).
@@ -212,7 +217,12 @@ impl ModuleEnv {
             uses_tail_calls: false,
             uses_table: false,
             uses_bulk_memory: false,
-            layout: layout.clone(),
+            layout: layout.without_data(),
+            data_count: layout.data.len(),
+            passive_data: layout
+                .data
+                .iter()
+                .any(|d| !matches!(d.mode, SegmentMode::Active { .. })),
             given_slots: HashMap::new(),
             stack_top,
         }

@@ -11,12 +11,12 @@ pub use bodies::{write_i64, write_u32, write_u64, Bodies};
 use crate::error::{Error, ErrorKind, Result};
 use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};
 use env::{heap_type, wasm_val_type, ModuleEnv};
-use layout::SegmentMode;
+use layout::{DataSegment, SegmentMode};
 use wasm_encoder::{
-    ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType, ExportKind,
-    ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection, MemorySection,
-    MemoryType, Module, NameMap, NameSection, RawSection, RefType, SectionId, StartSection,
-    TableSection, TableType, TypeSection, ValType,
+    ConstExpr, DataCountSection, ElementSection, Elements, EntityType, ExportKind, ExportSection,
+    FunctionSection, GlobalSection, GlobalType, ImportSection, MemorySection, MemoryType, Module,
+    NameMap, NameSection, RawSection, RefType, SectionId, StartSection, TableSection, TableType,
+    TypeSection, ValType,
 };
 use wasmparser::WasmFeatures;
 
@@ -51,10 +51,7 @@ pub fn features(env: &ModuleEnv) -> WasmFeatures {
     let layout = &env.layout;
     if !env.ref_funcs.is_empty()
         || env.uses_bulk_memory
-        || layout
-            .data
-            .iter()
-            .any(|d| !matches!(d.mode, SegmentMode::Active { .. }))
+        || env.passive_data
         || layout
             .elems
             .iter()
@@ -121,11 +118,12 @@ fn init_expr(g: &GlobalDecl) -> ConstExpr {
 }
 
 /// Encode the module. `functions` holds the defined functions and then the helpers, in
-/// index order, and `bodies` their code.
+/// index order, and `bodies` their code; `data` is the layout's data segments.
 pub fn assemble(
     env: &ModuleEnv,
     functions: &[DefinedFunction],
     bodies: &Bodies,
+    data: &[DataSegment],
     memory_pages: u64,
 ) -> Vec<u8> {
     let mut module = Module::new();
@@ -286,9 +284,9 @@ pub fn assemble(
         module.section(&elements);
     }
 
-    if env.uses_bulk_memory && !env.layout.data.is_empty() {
+    if env.uses_bulk_memory && !data.is_empty() {
         module.section(&DataCountSection {
-            count: env.layout.data.len() as u32,
+            count: data.len() as u32,
         });
     }
 
@@ -297,28 +295,44 @@ pub fn assemble(
         data: &bodies.code_section(),
     });
 
-    if !env.layout.data.is_empty() {
-        let mut data = DataSection::new();
-        for segment in &env.layout.data {
-            match segment.mode {
-                SegmentMode::Active { offset } => {
-                    let offset = if env.target.memory64 {
-                        ConstExpr::i64_const(offset as i64)
-                    } else {
-                        ConstExpr::i32_const(offset as i32)
-                    };
-                    data.active(0, &offset, segment.bytes.iter().copied());
-                }
-                _ => {
-                    data.passive(segment.bytes.iter().copied());
-                }
-            }
-        }
-        module.section(&data);
+    if !data.is_empty() {
+        module.section(&RawSection {
+            id: SectionId::Data as u8,
+            data: &data_section(data, env.target.memory64),
+        });
     }
 
     module.section(&names(env, functions, bodies));
     module.finish()
+}
+
+/// The data section's contents: its count, then each segment. Written directly (as
+/// `bodies` writes the code): the encoder's `ConstExpr` allocates for every active
+/// segment's offset, and a large module has a hundred thousand segments.
+fn data_section(data: &[DataSegment], memory64: bool) -> Vec<u8> {
+    let size: usize = data.iter().map(|d| d.bytes.len() + 16).sum();
+    let mut out = Vec::with_capacity(size + 5);
+    write_u32(&mut out, data.len() as u32);
+    for segment in data {
+        match segment.mode {
+            SegmentMode::Active { offset } => {
+                // Memory 0, its offset as a constant expression.
+                out.push(0x00);
+                if memory64 {
+                    out.push(0x42); // i64.const
+                    write_i64(&mut out, offset as i64);
+                } else {
+                    out.push(0x41); // i32.const
+                    write_i64(&mut out, i64::from(offset as i32));
+                }
+                out.push(0x0b); // end
+            }
+            _ => out.push(0x01), // passive
+        }
+        write_u32(&mut out, segment.bytes.len() as u32);
+        out.extend_from_slice(&segment.bytes);
+    }
+    out
 }
 
 /// The memory the module defines or imports, if any.

@@ -50,6 +50,23 @@ pub struct Scan {
     schedule: Schedule,
     /// The `stack_addr` and `symbol_value` instructions, in layout order.
     address_insts: Vec<Inst>,
+    /// How many values the placement keeps in locals, by numeric pool (see
+    /// [`numeric_pool`]), the entry block's parameters (the wasm parameters) aside.
+    local_counts: [u32; 4],
+    /// The number of parameters of the entry block.
+    entry_params: u32,
+}
+
+/// The pool of the wasm value type a CLIF type is carried in: i32 (0), i64 (1), f32 (2),
+/// f64 (3), as `types::val_type` maps it.
+#[inline]
+pub fn numeric_pool(ty: Type) -> usize {
+    match ty {
+        types::I64 => 1,
+        types::F32 => 2,
+        types::F64 => 3,
+        _ => 0,
+    }
 }
 
 /// The facts of one value, kept together: the walk updates them at every read.
@@ -169,6 +186,8 @@ impl Default for Scan {
             num_params: 0,
             schedule: Schedule::default(),
             address_insts: Vec::new(),
+            local_counts: [0; 4],
+            entry_params: 0,
         }
     }
 }
@@ -189,14 +208,24 @@ impl Scan {
         }
         self.walk(func, gate)?;
         let s = self;
+        // Placed in layout order; the values left in locals are counted by type on the
+        // way (block parameters were counted by the walk).
         for row in &s.rows {
             if row.res_end == row.res_start + 1 {
-                crate::stackify::place(
+                let value = s.results[row.res_start as usize];
+                let in_local = crate::stackify::place(
                     row.class,
                     &s.operands[row.op_start as usize..row.arg_end as usize],
-                    s.results[row.res_start as usize],
+                    value,
                     &mut s.facts,
                 );
+                if in_local {
+                    s.local_counts[numeric_pool(s.facts[value.index()].ty)] += 1;
+                }
+            } else if row.res_end > row.res_start + 1 {
+                for &value in &s.results[row.res_start as usize..row.res_end as usize] {
+                    s.local_counts[numeric_pool(s.facts[value.index()].ty)] += 1;
+                }
             }
         }
         Ok(())
@@ -239,6 +268,11 @@ impl Scan {
         empty_with_room(&mut s.rows, n_insts);
         s.address_insts.clear();
         s.num_params = 0;
+        s.local_counts = [0; 4];
+        s.entry_params = func
+            .layout
+            .entry_block()
+            .map_or(0, |entry| dfg.block_params(entry).len() as u32);
         // Most instructions read two values or fewer.
         empty_with_room(&mut s.operands, 2 * n_insts);
         empty_with_room(&mut s.results, n_insts);
@@ -262,6 +296,9 @@ impl Scan {
                 let f = &mut s.facts[p.index()];
                 f.def_block = ord;
                 f.ty = ty;
+                if ord > 0 {
+                    s.local_counts[numeric_pool(ty)] += 1;
+                }
             }
             for inst in func.layout.block_insts(block) {
                 let k = s.rows.len();
@@ -376,7 +413,12 @@ impl Scan {
     pub fn keep_in_locals(&mut self, values: &[Value]) {
         for &v in values {
             if let Some(f) = self.facts.get_mut(v.index()) {
-                f.placement = Placement::Local;
+                if f.placement != Placement::Local {
+                    f.placement = Placement::Local;
+                    if f.def_block != NO_BLOCK {
+                        self.local_counts[numeric_pool(f.ty)] += 1;
+                    }
+                }
             }
         }
     }
@@ -384,16 +426,25 @@ impl Scan {
     /// How many values the placement keeps in locals: block parameters (the entry
     /// block's are the wasm parameters) and results not placed off locals.
     pub fn values_in_locals(&self) -> usize {
-        self.facts
-            .iter()
-            .filter(|f| f.def_block != NO_BLOCK && f.placement == Placement::Local)
-            .count()
+        self.entry_params as usize + self.local_counts.iter().sum::<u32>() as usize
+    }
+
+    /// How many values the placement keeps in locals, the entry block's parameters aside,
+    /// by the pool of their wasm type (see [`numeric_pool`]; a reference is counted with
+    /// its CLIF type's).
+    pub fn locals_by_pool(&self) -> [u32; 4] {
+        self.local_counts
     }
 
     /// Place every value in a local.
     pub fn keep_all_in_locals(&mut self) {
+        self.local_counts = [0; 4];
         for f in &mut self.facts {
             f.placement = Placement::Local;
+            let entry_param = f.def_block == 0 && f.def == u32::MAX;
+            if f.def_block != NO_BLOCK && !entry_param {
+                self.local_counts[numeric_pool(f.ty)] += 1;
+            }
         }
     }
 

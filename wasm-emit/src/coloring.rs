@@ -13,7 +13,7 @@
 //! only where they were set, and each pool keeps a cursor below which every local is busy,
 //! so the walk costs O(1) per definition and per live-in value.
 //!
-//! At opt level none, `Locals::reset_distinct` replaces all of this: one local per value,
+//! At opt level none, `Locals::reset_pooled` replaces all of this: one local per value,
 //! numbered by type, with no liveness.
 
 use crate::cfg::{Graph, Order};

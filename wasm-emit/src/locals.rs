@@ -22,8 +22,17 @@ pub struct Locals {
     free: [Vec<u32>; 4],
     /// Opt level none: the runs of locals reserved for the values of each type (see
     /// [`Locals::reset_pooled`]): the numeric types' by [`numeric_pool`], then the others.
-    numeric_pools: [Pool; 4],
-    other_pools: Vec<(ValType, Pool)>,
+    numeric_pools: [[Pool; 2]; 4],
+    other_pools: Vec<(ValType, Run, Pool)>,
+}
+
+/// Which values of a type a run of locals is for (see [`Locals::reset_pooled`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// Parameters of the blocks after the entry.
+    Params = 0,
+    /// Results.
+    Results = 1,
 }
 
 /// A run of locals of one type, handed to values in the order they are first used.
@@ -109,18 +118,19 @@ impl Locals {
         self.other_pools.clear();
     }
 
-    /// Opt level none: [`Locals::reset`] without coloring, then `pools` (a type and how
-    /// many values of it are kept in locals) reserve a run of locals each, in this order:
-    /// each value gets a local of its own from its type's run when it is first used (no
-    /// liveness: wasm engines allocate registers themselves), and the declaration stays
-    /// one run per type. Numbering at first use spares a pass over every value.
+    /// Opt level none: [`Locals::reset`] without coloring, then `pools` (a type, which of
+    /// its values, and how many of them are kept in locals) reserve a run of locals each,
+    /// in this order: each value gets a local of its own from its run when it is first
+    /// used (no liveness: wasm engines allocate registers themselves); runs of one type
+    /// given together make one declaration. Numbering at first use spares a pass over
+    /// every value.
     pub fn reset_pooled(
         &mut self,
         func: &ir::Function,
-        pools: impl Iterator<Item = (ValType, u32)>,
+        pools: impl Iterator<Item = (ValType, Run, u32)>,
     ) {
         self.reset(func, None);
-        for (ty, n) in pools {
+        for (ty, run, n) in pools {
             let next = self.num_params + self.types.len() as u32;
             self.types.extend(std::iter::repeat_n(ty, n as usize));
             let pool = Pool {
@@ -128,8 +138,8 @@ impl Locals {
                 end: next + n,
             };
             match numeric_pool(ty) {
-                Some(k) => self.numeric_pools[k] = pool,
-                None => self.other_pools.push((ty, pool)),
+                Some(k) => self.numeric_pools[k][run as usize] = pool,
+                None => self.other_pools.push((ty, run, pool)),
             }
         }
     }
@@ -140,8 +150,9 @@ impl Locals {
         self.num_params + self.types.len() as u32 - 1
     }
 
-    /// The local of `value` (already alias-resolved), created with type `ty` on first use.
-    pub fn of(&mut self, value: Value, ty: ValType) -> u32 {
+    /// The local of `value` (already alias-resolved), created with type `ty` on first use
+    /// (from its type's run of `run`, if there is one with room).
+    pub fn of(&mut self, value: Value, ty: ValType, run: Run) -> u32 {
         let local = self.of_value[value];
         if local != NO_LOCAL {
             return local;
@@ -149,12 +160,12 @@ impl Locals {
         // From its type's run if there is one with room (a lowering that sends values
         // back to locals may use more than the placement counted: it is lowered again).
         let pooled = match numeric_pool(ty) {
-            Some(k) => self.numeric_pools[k].take(),
+            Some(k) => self.numeric_pools[k][run as usize].take(),
             None => self
                 .other_pools
                 .iter_mut()
-                .find(|(t, _)| *t == ty)
-                .and_then(|(_, p)| p.take()),
+                .find(|(t, r, _)| *t == ty && *r == run)
+                .and_then(|(_, _, p)| p.take()),
         };
         let local = pooled.unwrap_or_else(|| self.fresh(ty));
         self.of_value[value] = local;
@@ -215,9 +226,9 @@ mod tests {
         let mut locals = Locals::new(&func);
         assert_eq!(locals.num_params(), 2);
         let v = |n| Value::from_u32(n);
-        assert_eq!(locals.of(v(1), ValType::F64), 1);
-        assert_eq!(locals.of(v(2), ValType::I64), 2);
-        assert_eq!(locals.of(v(2), ValType::I64), 2, "stable");
+        assert_eq!(locals.of(v(1), ValType::F64, Run::Results), 1);
+        assert_eq!(locals.of(v(2), ValType::I64, Run::Results), 2);
+        assert_eq!(locals.of(v(2), ValType::I64, Run::Results), 2, "stable");
         let t = locals.scratch(ValType::I32);
         locals.release(ValType::I32, t);
         assert_eq!(locals.scratch(ValType::I32), t, "scratch locals are reused");
@@ -238,22 +249,23 @@ mod tests {
         let v = |n| Value::from_u32(n);
         let mut locals = Locals::new(&func);
         let pools = [
-            (ValType::I64, 3),
-            (ValType::F64, 1),
-            (ValType::EXTERNREF, 1),
+            (ValType::I64, Run::Params, 1),
+            (ValType::I64, Run::Results, 2),
+            (ValType::F64, Run::Results, 1),
+            (ValType::EXTERNREF, Run::Results, 1),
         ];
         locals.reset_pooled(&func, pools.into_iter());
         assert_eq!(locals.num_params(), 1);
         assert_eq!(locals.get(v(0)), Some(0));
         assert_eq!(locals.get(v(3)), None, "numbered at first use");
-        assert_eq!(locals.of(v(5), ValType::I64), 1);
-        assert_eq!(locals.of(v(2), ValType::F64), 4);
-        assert_eq!(locals.of(v(3), ValType::I64), 2);
-        assert_eq!(locals.of(v(6), ValType::EXTERNREF), 5);
-        assert_eq!(locals.of(v(5), ValType::I64), 1, "stable");
-        assert_eq!(locals.of(v(1), ValType::I64), 3);
-        // The i64 run is used up: another i64 value gets a fresh local after the runs.
-        assert_eq!(locals.of(v(7), ValType::I64), 6);
+        assert_eq!(locals.of(v(5), ValType::I64, Run::Results), 2);
+        assert_eq!(locals.of(v(2), ValType::F64, Run::Results), 4);
+        assert_eq!(locals.of(v(3), ValType::I64, Run::Params), 1);
+        assert_eq!(locals.of(v(6), ValType::EXTERNREF, Run::Results), 5);
+        assert_eq!(locals.of(v(5), ValType::I64, Run::Results), 2, "stable");
+        assert_eq!(locals.of(v(1), ValType::I64, Run::Results), 3);
+        // The i64 results' run is used up: another gets a fresh local after the runs.
+        assert_eq!(locals.of(v(7), ValType::I64, Run::Results), 6);
         assert_eq!(locals.fresh(ValType::I32), 7);
         assert_eq!(
             locals.declared(),

@@ -7,7 +7,7 @@ use super::FuncLower;
 use crate::cfg::{self, Graph, Order};
 use crate::coloring::ColorScratch;
 use crate::error::{Error, ErrorKind, Result};
-use crate::locals::Locals;
+use crate::locals::{Locals, Run};
 use crate::module::env::{ref_val_type, ModuleEnv};
 use crate::module::Bodies;
 use crate::reuse::ClearTo;
@@ -300,20 +300,22 @@ fn pools_by_wasm_type(
     scan: &Scan,
     placement: &Placements,
     val_type: impl Fn(Value) -> ValType,
-) -> std::vec::IntoIter<(ValType, u32)> {
+) -> std::vec::IntoIter<(ValType, Run, u32)> {
     let later_blocks = scan.blocks.get(1..).unwrap_or_default();
     let params = later_blocks
         .iter()
         .flat_map(|&b| func.dfg.block_params(b).iter().copied());
-    let mut pools: Vec<(ValType, u32)> = Vec::new();
-    for value in params.chain(scan.all_results().iter().copied()) {
+    let mut pools: Vec<(ValType, Run, u32)> = Vec::new();
+    let params = params.map(|p| (p, Run::Params));
+    let results = scan.all_results().iter().map(|&r| (r, Run::Results));
+    for (value, run) in params.chain(results) {
         if placement[value] != crate::stackify::Placement::Local {
             continue;
         }
         let ty = val_type(value);
-        match pools.iter_mut().find(|(t, _)| *t == ty) {
-            Some((_, n)) => *n += 1,
-            None => pools.push((ty, 1)),
+        match pools.iter_mut().find(|(t, r, _)| *t == ty && *r == run) {
+            Some((_, _, n)) => *n += 1,
+            None => pools.push((ty, run, 1)),
         }
     }
     pools.into_iter()
@@ -343,9 +345,19 @@ fn attempt<'a>(
                 pools_by_wasm_type(func, scan, &placement, val_type_of),
             );
         } else {
-            let counts = scan.locals_by_pool();
+            // The most used type first, and in each type the block parameters (often
+            // loop variables) first: more of the locals read most get one-byte indices.
             let types = [ValType::I32, ValType::I64, ValType::F32, ValType::F64];
-            locals.reset_pooled(func, types.into_iter().zip(counts));
+            let (params, results) = scan.locals_by_pool();
+            let mut order = [0, 1, 2, 3];
+            order.sort_by_key(|&k| std::cmp::Reverse(params[k] + results[k]));
+            let pools = order.into_iter().flat_map(|k| {
+                [
+                    (types[k], Run::Params, params[k]),
+                    (types[k], Run::Results, results[k]),
+                ]
+            });
+            locals.reset_pooled(func, pools);
         }
     } else {
         let coloring = crate::coloring::color(

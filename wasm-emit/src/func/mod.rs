@@ -116,7 +116,13 @@ impl<'a> FuncLower<'a> {
             return local;
         }
         let ty = self.val_type_of(value);
-        self.locals.of(value, ty)
+        // Results are defined by an instruction; block parameters are not.
+        let run = if self.scan.def_position(value).is_some() {
+            crate::locals::Run::Results
+        } else {
+            crate::locals::Run::Params
+        };
+        self.locals.of(value, ty, run)
     }
 
     /// The local of value slot `slot` of type `ty`, created on first use.

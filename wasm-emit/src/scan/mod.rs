@@ -51,7 +51,9 @@ pub struct Scan {
     /// The `stack_addr` and `symbol_value` instructions, in layout order.
     address_insts: Vec<Inst>,
     /// How many values the placement keeps in locals, by numeric pool (see
-    /// [`numeric_pool`]), the entry block's parameters (the wasm parameters) aside.
+    /// [`numeric_pool`]): the parameters of blocks after the entry (whose are the wasm
+    /// parameters), and the results.
+    param_counts: [u32; 4],
     local_counts: [u32; 4],
     /// The number of parameters of the entry block.
     entry_params: u32,
@@ -186,6 +188,7 @@ impl Default for Scan {
             num_params: 0,
             schedule: Schedule::default(),
             address_insts: Vec::new(),
+            param_counts: [0; 4],
             local_counts: [0; 4],
             entry_params: 0,
         }
@@ -268,6 +271,7 @@ impl Scan {
         empty_with_room(&mut s.rows, n_insts);
         s.address_insts.clear();
         s.num_params = 0;
+        s.param_counts = [0; 4];
         s.local_counts = [0; 4];
         s.entry_params = func
             .layout
@@ -297,7 +301,7 @@ impl Scan {
                 f.def_block = ord;
                 f.ty = ty;
                 if ord > 0 {
-                    s.local_counts[numeric_pool(ty)] += 1;
+                    s.param_counts[numeric_pool(ty)] += 1;
                 }
             }
             for inst in func.layout.block_insts(block) {
@@ -426,24 +430,30 @@ impl Scan {
     /// How many values the placement keeps in locals: block parameters (the entry
     /// block's are the wasm parameters) and results not placed off locals.
     pub fn values_in_locals(&self) -> usize {
-        self.entry_params as usize + self.local_counts.iter().sum::<u32>() as usize
+        let counts = self.param_counts.iter().chain(&self.local_counts);
+        self.entry_params as usize + counts.sum::<u32>() as usize
     }
 
-    /// How many values the placement keeps in locals, the entry block's parameters aside,
-    /// by the pool of their wasm type (see [`numeric_pool`]; a reference is counted with
-    /// its CLIF type's).
-    pub fn locals_by_pool(&self) -> [u32; 4] {
-        self.local_counts
+    /// How many values the placement keeps in locals by the pool of their wasm type (see
+    /// [`numeric_pool`]; a reference is counted with its CLIF type's): the parameters of
+    /// the blocks after the entry, and the results.
+    pub fn locals_by_pool(&self) -> ([u32; 4], [u32; 4]) {
+        (self.param_counts, self.local_counts)
     }
 
     /// Place every value in a local.
     pub fn keep_all_in_locals(&mut self) {
+        self.param_counts = [0; 4];
         self.local_counts = [0; 4];
         for f in &mut self.facts {
             f.placement = Placement::Local;
-            let entry_param = f.def_block == 0 && f.def == u32::MAX;
-            if f.def_block != NO_BLOCK && !entry_param {
+            if f.def_block == NO_BLOCK {
+                continue;
+            }
+            if f.def != u32::MAX {
                 self.local_counts[numeric_pool(f.ty)] += 1;
+            } else if f.def_block != 0 {
+                self.param_counts[numeric_pool(f.ty)] += 1;
             }
         }
     }

@@ -111,10 +111,17 @@ impl<'a> FuncLower<'a> {
     /// [`FuncLower::local_of`] of a value that is no alias.
     #[inline]
     fn local_of_resolved(&mut self, value: Value) -> u32 {
-        // Most values have their local from coloring: the type is needed only for a new one.
-        if let Some(local) = self.locals.get(value) {
-            return local;
+        // Most values have their local already (from coloring, or from their first use):
+        // the type is needed only for a new one.
+        match self.locals.get(value) {
+            Some(local) => local,
+            None => self.new_local(value),
         }
+    }
+
+    /// The local `value` gets at its first use.
+    #[inline(never)]
+    fn new_local(&mut self, value: Value) -> u32 {
         let ty = self.val_type_of(value);
         // Results are defined by an instruction; block parameters are not.
         let run = if self.scan.def_position(value).is_some() {

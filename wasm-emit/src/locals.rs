@@ -63,13 +63,9 @@ fn numeric_pool(ty: ValType) -> Option<usize> {
     }
 }
 
+/// The scratch pool of `ty` (the numeric types' pools; any other type shares the last).
 fn pool_index(ty: ValType) -> usize {
-    match ty {
-        ValType::I32 => 0,
-        ValType::I64 => 1,
-        ValType::F32 => 2,
-        _ => 3,
-    }
+    numeric_pool(ty).unwrap_or(3)
 }
 
 impl Locals {

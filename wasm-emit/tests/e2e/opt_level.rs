@@ -141,6 +141,45 @@ fn none_colors_a_function_its_own_scratch_locals_push_over_the_limit() {
     m.agree("chain", &[DataValue::I32(3)]);
 }
 
+#[test]
+fn none_sizes_each_run_for_the_values_sent_back_to_locals() {
+    // v2 is read once, by `iabs`, so the scan puts it on the stack; `iabs` reads its
+    // operand three times, so the lowering sends v2 back to a local and lowers again.
+    // Its local must come from the i32 results' run (sized again for it), not a fresh
+    // local after the f64 run: one declaration per type. Block parameters come first in
+    // each type's run.
+    let text = "function %abs2(i32, f64) -> i32, f64 {
+        block0(v0: i32, v1: f64):
+            v2 = iadd v0, v0
+            v3 = iabs v2
+            v4 = fadd v1, v1
+            jump block1(v3, v4)
+        block1(v5: i32, v6: f64):
+            return v5, v6
+        }";
+    let wasm = compile_at(text, OptLevel::None);
+    let groups = local_groups(&wasm);
+    assert_eq!(
+        groups,
+        [(2, wasmparser::ValType::I32), (1, wasmparser::ValType::F64)],
+        "one run per type"
+    );
+    let names = local_names(&wasm);
+    assert_eq!(
+        names[2..],
+        [
+            (2, "v5".to_string()),
+            (3, "v2".to_string()),
+            (4, "v6".to_string())
+        ],
+        "{names:?}"
+    );
+    let m = build(text);
+    for x in [0, 7, -9, i32::MIN] {
+        m.agree("abs2", &[DataValue::I32(x), DataValue::F64(1.5.into())]);
+    }
+}
+
 /// The local names of the first function of `wasm`, in section order.
 fn local_names(wasm: &[u8]) -> Vec<(u32, String)> {
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {

@@ -40,4 +40,4 @@ pub use intrinsics::Intrinsic;
 pub use rules::Rule;
 pub use slots::{declare_value_slot, value_slot_type};
 pub use types::{RefType, WasmType};
-pub use verify::{verify, verify_resolved, verify_with, VerifyError};
+pub use verify::{checked_without_places, verify, verify_resolved, verify_with, VerifyError};

@@ -97,7 +97,10 @@ pub fn verify_with(
 /// resolved: `insts` yields every instruction of `func` in layout order with its opcode
 /// and its arguments, then its block-call arguments, aliases resolved. A lowering pass
 /// that has them at hand saves the verifier a walk of its own and a resolution per
-/// operand.
+/// operand. Where `analysis` finds no references (see [`Analysis::has_refs`]), `insts`
+/// may yield only the instructions whose opcode [`checked_without_places`] names and those
+/// that read a place address (a result of `stack_addr` or `symbol_value` that
+/// [`Analysis::place`] names): no rule concerns the others.
 pub fn verify_resolved<'v>(
     func: &ir::Function,
     decls: &ModuleDecls,
@@ -170,6 +173,14 @@ fn op_kind(op: Opcode) -> u8 {
         }
         table
     })[op as u8 as usize]
+}
+
+/// Whether an instruction with opcode `op` can break a rule in a function without
+/// references even where it reads no place address: selects, address-taking
+/// instructions, calls and returns (see [`verify_resolved`]). In such a function no rule
+/// concerns any other instruction that reads no place address.
+pub fn checked_without_places(op: Opcode) -> bool {
+    op_kind(op) & (ALWAYS | CALL | RETURN) != 0
 }
 
 fn category(op: Opcode) -> Category {

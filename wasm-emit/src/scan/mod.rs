@@ -50,6 +50,9 @@ pub struct Scan {
     schedule: Schedule,
     /// The `stack_addr` and `symbol_value` instructions, in layout order.
     address_insts: Vec<Inst>,
+    /// The positions of the instructions the off-heap verifier looks at in a function
+    /// without place addresses and references (see [`Scan::checked_instructions`]).
+    checked: Vec<u32>,
     /// How many values the placement keeps in locals, by numeric pool (see
     /// [`numeric_pool`]): the parameters of blocks after the entry (whose are the wasm
     /// parameters), and the results.
@@ -188,6 +191,7 @@ impl Default for Scan {
             num_params: 0,
             schedule: Schedule::default(),
             address_insts: Vec::new(),
+            checked: Vec::new(),
             param_counts: [0; 4],
             local_counts: [0; 4],
             entry_params: 0,
@@ -270,6 +274,7 @@ impl Scan {
         s.block_start.clear();
         empty_with_room(&mut s.rows, n_insts);
         s.address_insts.clear();
+        s.checked.clear();
         s.num_params = 0;
         s.param_counts = [0; 4];
         s.local_counts = [0; 4];
@@ -310,8 +315,13 @@ impl Scan {
                 let data = &dfg.insts[inst];
                 let opcode = data.opcode();
                 let info = ops[opcode as u8 as usize];
-                if info.addresses {
-                    s.address_insts.push(inst);
+                if info.listed {
+                    if info.addresses {
+                        s.address_insts.push(inst);
+                    }
+                    if info.checked {
+                        s.checked.push(k as u32);
+                    }
                 }
                 if info.gated {
                     if let Some(gate) = gate {
@@ -485,13 +495,53 @@ impl Scan {
     /// Every instruction in layout order, with its opcode and every value it reads (see
     /// [`Scan::operands`]).
     pub fn instructions(&self) -> impl Iterator<Item = (Inst, Opcode, &[Value])> + '_ {
-        self.rows.iter().map(|row| {
-            (
-                row.inst,
-                row.opcode,
-                &self.operands[row.op_start as usize..row.op_end as usize],
-            )
-        })
+        self.rows.iter().map(|row| self.operand_view(row))
+    }
+
+    /// An instruction with its opcode and every value it reads.
+    #[inline]
+    fn operand_view(&self, row: &Row) -> (Inst, Opcode, &[Value]) {
+        let operands = &self.operands[row.op_start as usize..row.op_end as usize];
+        (row.inst, row.opcode, operands)
+    }
+
+    /// Add the instructions reading the results of the address-taking instructions that
+    /// `is_place` names to [`Scan::checked_instructions`], if each such result is read at
+    /// most once (its reader is then known); else `false`, and nothing is added.
+    pub fn check_place_readers(&mut self, is_place: impl Fn(Value) -> bool) -> bool {
+        let before = self.checked.len();
+        for &inst in &self.address_insts {
+            let k = self.index[inst] as usize;
+            let Some(&place) = self.results(k).first() else {
+                continue;
+            };
+            if !is_place(place) {
+                continue;
+            }
+            let f = &self.facts[place.index()];
+            match (f.count, f.user.get()) {
+                (0, _) => {}
+                (1, Some((reader, _))) => self.checked.push(reader as u32),
+                _ => {
+                    self.checked.truncate(before);
+                    return false;
+                }
+            }
+        }
+        if self.checked.len() > before {
+            self.checked.sort_unstable();
+            self.checked.dedup();
+        }
+        true
+    }
+
+    /// [`Scan::instructions`] restricted to those the off-heap verifier looks at in a
+    /// function without references (calls, returns, selects and address-taking
+    /// instructions: `cranelift_offheap::checked_without_places`), and the readers
+    /// [`Scan::check_place_readers`] added.
+    pub fn checked_instructions(&self) -> impl Iterator<Item = (Inst, Opcode, &[Value])> + '_ {
+        let rows = self.checked.iter().map(|&k| &self.rows[k as usize]);
+        rows.map(|row| self.operand_view(row))
     }
 
     /// The `stack_addr` and `symbol_value` instructions, in layout order: the only ones

@@ -33,6 +33,11 @@ pub struct OpInfo {
     /// Whether it can take a place's address (`stack_addr`, `symbol_value`): the
     /// off-heap analysis looks only at these.
     pub addresses: bool,
+    /// Whether the off-heap verifier looks at it in a function without place addresses
+    /// and references (`cranelift_offheap::checked_without_places`).
+    pub checked: bool,
+    /// `addresses || checked`: one test on the walk's path for both rare cases.
+    pub listed: bool,
 }
 
 /// [`OpInfo`] of every opcode, by its number.
@@ -45,6 +50,8 @@ pub fn op_table() -> &'static [OpInfo; 256] {
             branch: false,
             gated: true,
             addresses: false,
+            checked: false,
+            listed: false,
         }; 256];
         for &op in Opcode::all() {
             table[op as u8 as usize] = OpInfo {
@@ -53,7 +60,11 @@ pub fn op_table() -> &'static [OpInfo; 256] {
                 branch: op.is_branch(),
                 gated: is_gated(op),
                 addresses: matches!(op, Opcode::StackAddr | Opcode::SymbolValue),
+                checked: cranelift_offheap::checked_without_places(op),
+                listed: false,
             };
+            let info = &mut table[op as u8 as usize];
+            info.listed = info.addresses || info.checked;
         }
         table
     })

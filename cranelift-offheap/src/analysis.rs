@@ -171,6 +171,16 @@ impl Analysis {
         self.places[func.dfg.resolve_aliases(value)]
     }
 
+    /// [`Analysis::place`] of a value known to be no alias (a result, a block parameter,
+    /// or an operand its caller resolved already): no call to resolve it.
+    #[inline]
+    pub fn place_of_unaliased(&self, value: Value) -> Option<Place> {
+        if !self.any_place {
+            return None;
+        }
+        self.places[value]
+    }
+
     /// The reference type of `value` (an alias or not), if it is a reference.
     #[inline]
     pub fn ref_type(&self, func: &ir::Function, value: Value) -> Option<RefType> {

@@ -236,7 +236,7 @@ impl<'a> Verifier<'a> {
     #[inline]
     fn check(&mut self, inst: ir::Inst, op: Opcode, operands: &[Value]) {
         if !self.unconcerned(inst, op, operands) {
-            self.inst(inst);
+            self.inst(inst, operands);
         }
     }
 
@@ -406,13 +406,15 @@ impl<'a> Verifier<'a> {
         }
     }
 
-    fn inst(&mut self, inst: ir::Inst) {
+    /// Check `inst`, whose operands (arguments, then block-call arguments) resolve to
+    /// `operands`.
+    fn inst(&mut self, inst: ir::Inst, operands: &[Value]) {
         let dfg = &self.func.dfg;
         let data = &dfg.insts[inst];
         let op = data.opcode();
         let mut args = std::mem::take(&mut self.args);
         args.clear();
-        args.extend(dfg.inst_args(inst).iter().map(|&v| dfg.resolve_aliases(v)));
+        args.extend_from_slice(&operands[..dfg.inst_args(inst).len()]);
         // Operands whose role was checked specifically.
         let mut done = std::mem::take(&mut self.done);
         done.clear();
@@ -433,11 +435,10 @@ impl<'a> Verifier<'a> {
                     );
                 }
             }
-            InstructionData::Load {
-                arg, offset, flags, ..
-            } => {
+            InstructionData::Load { offset, flags, .. } => {
                 done[0] = true;
-                if let Some(place) = self.place(arg) {
+                let arg = args[0];
+                if let Some(place) = self.a.place_of_unaliased(arg) {
                     self.big_endian(inst, flags, place);
                     self.access(
                         inst,
@@ -455,16 +456,11 @@ impl<'a> Verifier<'a> {
                     );
                 }
             }
-            InstructionData::Store {
-                args: [value, addr],
-                offset,
-                flags,
-                ..
-            } => {
+            InstructionData::Store { offset, flags, .. } => {
                 done.fill(true);
-                let (value, addr) = (dfg.resolve_aliases(value), dfg.resolve_aliases(addr));
+                let (value, addr) = (args[0], args[1]);
                 self.store_value(inst, value, addr);
-                if let Some(place) = self.place(addr) {
+                if let Some(place) = self.a.place_of_unaliased(addr) {
                     self.big_endian(inst, flags, place);
                     self.access(
                         inst,

@@ -14,6 +14,7 @@
 use super::graph::{Edge, Exit, Graph, Node};
 use super::order::Order;
 use crate::error::{Error, ErrorKind, Result};
+use crate::reuse::ClearTo;
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::{BlockType, InstructionSink};
 
@@ -78,39 +79,92 @@ struct Structurer<'a> {
 
 const UNBOUND: u32 = u32::MAX;
 
-/// Emit the whole structured body of the function into `code`. Returns whether the code
-/// may fall through its end (so the caller must close it with `unreachable`).
-pub fn emit(graph: &Graph, order: &Order, emitter: &mut dyn NodeEmitter) -> Result<bool> {
+/// The storage of [`emit`], kept from one function to the next.
+pub struct Scratch {
+    frames: Vec<Frame>,
+    block_pos: SecondaryMap<Node, u32>,
+    loop_pos: SecondaryMap<Node, u32>,
+    tasks: Vec<Task>,
+    merge_children: Vec<Node>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            frames: Vec::new(),
+            block_pos: SecondaryMap::with_default(UNBOUND),
+            loop_pos: SecondaryMap::with_default(UNBOUND),
+            tasks: Vec::new(),
+            merge_children: Vec::new(),
+        }
+    }
+}
+
+/// Emit the whole structured body of the function into `code`, with the storage of
+/// `scratch`. Returns whether the code may fall through its end (so the caller must close
+/// it with `unreachable`).
+pub fn emit(
+    graph: &Graph,
+    order: &Order,
+    emitter: &mut dyn NodeEmitter,
+    scratch: &mut Scratch,
+) -> Result<bool> {
+    let Scratch {
+        mut frames,
+        mut block_pos,
+        mut loop_pos,
+        mut tasks,
+        mut merge_children,
+    } = std::mem::take(scratch);
+    frames.clear();
+    block_pos.clear_to(graph.nodes.len());
+    loop_pos.clear_to(graph.nodes.len());
+    tasks.clear();
+    tasks.push(Task::Tree(graph.entry));
+    merge_children.clear();
     let mut s = Structurer {
         graph,
         order,
-        frames: Vec::with_capacity(32),
-        block_pos: SecondaryMap::with_default(UNBOUND),
-        loop_pos: SecondaryMap::with_default(UNBOUND),
-        tasks: vec![Task::Tree(graph.entry)],
-        merge_children: Vec::with_capacity(8),
+        frames,
+        block_pos,
+        loop_pos,
+        tasks,
+        merge_children,
     };
-    let mut falls_through = false;
-    while let Some(task) = s.tasks.pop() {
-        falls_through = false;
-        match task {
-            Task::Tree(x) => s.tree(x, emitter.code()),
-            Task::Code(x) => s.code(x, emitter)?,
-            Task::Branch(from, edge) => s.branch(from, edge, emitter)?,
-            Task::Else => {
-                InstructionSink::new(emitter.code()).else_();
-            }
-            Task::End => {
-                s.pop_frame();
-                InstructionSink::new(emitter.code()).end();
-                falls_through = true;
-            }
-        }
-    }
+    let falls_through = s.run(emitter)?;
+    *scratch = Scratch {
+        frames: s.frames,
+        block_pos: s.block_pos,
+        loop_pos: s.loop_pos,
+        tasks: s.tasks,
+        merge_children: s.merge_children,
+    };
     Ok(falls_through)
 }
 
 impl Structurer<'_> {
+    /// Run the tasks until none is left; whether the code may fall through its end.
+    fn run(&mut self, emitter: &mut dyn NodeEmitter) -> Result<bool> {
+        let mut falls_through = false;
+        while let Some(task) = self.tasks.pop() {
+            falls_through = false;
+            match task {
+                Task::Tree(x) => self.tree(x, emitter.code()),
+                Task::Code(x) => self.code(x, emitter)?,
+                Task::Branch(from, edge) => self.branch(from, edge, emitter)?,
+                Task::Else => {
+                    InstructionSink::new(emitter.code()).else_();
+                }
+                Task::End => {
+                    self.pop_frame();
+                    InstructionSink::new(emitter.code()).end();
+                    falls_through = true;
+                }
+            }
+        }
+        Ok(falls_through)
+    }
+
     fn push_frame(&mut self, frame: Frame) {
         let pos = self.frames.len() as u32;
         match frame {
@@ -346,7 +400,7 @@ mod tests {
             emitted: vec![0; g.nodes.len()],
             stops: g.nodes.values().map(|n| n.exit == Exit::Stop).collect(),
         };
-        let falls_through = emit(&g, &o, &mut mock).unwrap();
+        let falls_through = emit(&g, &o, &mut mock, &mut Scratch::default()).unwrap();
         let mut body = wasm_encoder::Function::new([(2, wasm_encoder::ValType::I32)]);
         body.raw(mock.code.iter().copied());
         if falls_through {

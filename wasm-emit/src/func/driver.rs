@@ -84,6 +84,7 @@ pub struct Workspace {
     graph: Graph,
     order: Order,
     color: ColorScratch,
+    structure: cfg::structure::Scratch,
     spare: Spare,
 }
 
@@ -97,6 +98,7 @@ impl Workspace {
             graph: Graph::default(),
             order: Order::default(),
             color: ColorScratch::default(),
+            structure: Default::default(),
             spare: Spare::default(),
         }
     }
@@ -176,6 +178,7 @@ pub fn lower_function_in(
         graph,
         order,
         color,
+        structure,
         spare,
     } = workspace;
     // The off-heap rules are checked over the scan's rows, whose operands are resolved
@@ -200,7 +203,7 @@ pub fn lower_function_in(
     // are known (each place address read once at most).
     let few = analysis.is_trivial()
         || (!analysis.has_refs()
-            && scan.check_place_readers(|v| analysis.place(func, v).is_some()));
+            && scan.check_place_readers(|v| analysis.place_of_unaliased(v).is_some()));
     let verified = if few {
         cranelift_offheap::verify_resolved(func, &env.decls, analysis, scan.checked_instructions())
     } else {
@@ -251,6 +254,7 @@ pub fn lower_function_in(
             scan,
             placement,
             (distinct, color, spare),
+            structure,
         )?;
         if lower.misplaced.is_empty() {
             if distinct && lower.locals.count() > MAX_LOCALS {
@@ -340,6 +344,7 @@ fn attempt<'a>(
     scan: &'a Scan,
     placement: Placements<'a>,
     (distinct, color_scratch, spare): (bool, &mut ColorScratch, &mut Spare),
+    structure: &mut cfg::structure::Scratch,
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),
@@ -408,7 +413,7 @@ fn attempt<'a>(
         pending_copies: std::mem::take(&mut spare.pending_copies),
     };
     lower.prologue()?;
-    let falls_through = cfg::structure::emit(graph, order, &mut lower)?;
+    let falls_through = cfg::structure::emit(graph, order, &mut lower, structure)?;
     if falls_through {
         lower.sink().unreachable();
     }

@@ -129,7 +129,7 @@ impl FuncLower<'_> {
 
     /// The wasm index of the table handle in argument `i` (checked by the verifier).
     fn table_operand(&self, inst: ir::Inst, i: usize) -> u32 {
-        match self.analysis.place(self.func, self.arg(inst, i)) {
+        match self.analysis.place_of_unaliased(self.arg(inst, i)) {
             Some(Place::Table { id, .. }) => self.env.table_index[&id],
             _ => unreachable!("the off-heap verifier checked the table operand"),
         }

@@ -20,20 +20,33 @@ struct Access {
 impl FuncLower<'_> {
     pub(super) fn mem_inst(&mut self, inst: ir::Inst, op: Opcode, ty: Type) -> Result<bool> {
         let dfg = &self.func.dfg;
+        // The scan's operands are resolved, and results are never aliases.
+        let places = self.analysis.has_places();
         match dfg.insts[inst] {
-            InstructionData::Load { arg, .. } if self.analysis.place(self.func, arg).is_some() => {
-                self.place_access(inst, arg, None);
-            }
-            InstructionData::Store { args, .. }
-                if self.analysis.place(self.func, args[1]).is_some() =>
+            InstructionData::Load { .. }
+                if places
+                    && self
+                        .analysis
+                        .place_of_unaliased(self.arg(inst, 0))
+                        .is_some() =>
             {
-                self.place_access(inst, args[1], Some(args[0]));
+                self.place_access(inst, self.arg(inst, 0), None);
+            }
+            InstructionData::Store { .. }
+                if places
+                    && self
+                        .analysis
+                        .place_of_unaliased(self.arg(inst, 1))
+                        .is_some() =>
+            {
+                self.place_access(inst, self.arg(inst, 1), Some(self.arg(inst, 0)));
             }
             InstructionData::StackAddr { .. } | InstructionData::UnaryGlobalValue { .. }
-                if self
-                    .analysis
-                    .place(self.func, dfg.first_result(inst))
-                    .is_some() =>
+                if places
+                    && self
+                        .analysis
+                        .place_of_unaliased(self.result(inst, 0))
+                        .is_some() =>
             {
                 // The address of an off-heap place is never materialized: its only uses
                 // are the loads and stores above (the off-heap verifier made sure).
@@ -159,7 +172,7 @@ impl FuncLower<'_> {
     fn place_access(&mut self, inst: ir::Inst, addr: ir::Value, value: Option<ir::Value>) {
         let place = self
             .analysis
-            .place(self.func, addr)
+            .place_of_unaliased(addr)
             .expect("a place address");
         if let Some(value) = value {
             self.get(value);

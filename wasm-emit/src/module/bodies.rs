@@ -6,7 +6,7 @@
 //! `ss0`) is written as bytes without going through a `String`.
 
 use crate::func::LocalName;
-use wasm_encoder::{Encode, ValType};
+use wasm_encoder::{Encode, SectionId, ValType};
 
 /// Append `value` as unsigned LEB128 to `out`.
 #[inline]
@@ -21,6 +21,12 @@ pub fn write_u32(out: &mut Vec<u8>, value: u32) {
         rest >>= 7;
     }
     out.push(rest as u8);
+}
+
+/// How many bytes `value` takes as unsigned LEB128.
+#[inline]
+pub fn leb128_len(value: u32) -> usize {
+    (32 - (value | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 /// Append `value` as signed LEB128 to `out` (as the immediates of `i32.const` and
@@ -115,9 +121,18 @@ impl Bodies {
         }
     }
 
-    /// The code section's contents (the count of functions, then their entries).
-    pub fn code_section(&self) -> Vec<u8> {
-        with_count(self.functions, &self.code)
+    /// Append the code section to `out`: its id, its size, the count of functions, then
+    /// their entries, copied once.
+    pub fn write_code_section(&self, out: &mut Vec<u8>) {
+        out.push(SectionId::Code as u8);
+        write_u32(out, (leb128_len(self.functions) + self.code.len()) as u32);
+        write_u32(out, self.functions);
+        out.extend_from_slice(&self.code);
+    }
+
+    /// How many bytes the code section's entries take.
+    pub fn code_len(&self) -> usize {
+        self.code.len()
     }
 
     /// The local-names subsection's contents, if any function has named locals.
@@ -147,6 +162,7 @@ mod tests {
             write_u32(&mut ours, v);
             v.encode(&mut theirs);
             assert_eq!(ours, theirs, "{v}");
+            assert_eq!(leb128_len(v), ours.len(), "{v}");
             let (mut ours, mut theirs) = (Vec::new(), Vec::new());
             write_u64(&mut ours, v as u64 * 3_000_000_007);
             (v as u64 * 3_000_000_007).encode(&mut theirs);
@@ -218,12 +234,11 @@ mod tests {
                 local_names.append(i as u32 + 5, &map);
             }
         }
-        let mut theirs = Vec::new();
-        code.encode(&mut theirs);
-        let mut ours = Vec::new();
-        bodies.code_section().encode(&mut ours);
-        // `encode` of a byte slice is its length, then the bytes: a section's framing.
-        assert_eq!(ours, theirs);
+        let mut theirs = wasm_encoder::Module::new();
+        theirs.section(&code);
+        let mut ours = wasm_encoder::Module::HEADER.to_vec();
+        bodies.write_code_section(&mut ours);
+        assert_eq!(ours, theirs.finish());
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         local_names.encode(&mut theirs);
         ours.extend(bodies.local_names().unwrap());

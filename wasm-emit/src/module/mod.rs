@@ -5,6 +5,7 @@ mod bodies;
 pub mod env;
 pub mod layout;
 pub mod names;
+mod output;
 
 pub use bodies::{write_i64, write_u32, write_u64, Bodies};
 
@@ -14,9 +15,8 @@ use env::{heap_type, wasm_val_type, ModuleEnv};
 use layout::{DataSegment, SegmentMode};
 use wasm_encoder::{
     ConstExpr, DataCountSection, ElementSection, Elements, EntityType, ExportKind, ExportSection,
-    FunctionSection, GlobalSection, GlobalType, ImportSection, MemorySection, MemoryType, Module,
-    NameMap, NameSection, RawSection, RefType, SectionId, StartSection, TableSection, TableType,
-    TypeSection, ValType,
+    FunctionSection, GlobalSection, GlobalType, ImportSection, MemorySection, MemoryType, NameMap,
+    NameSection, RefType, StartSection, TableSection, TableType, TypeSection, ValType,
 };
 use wasmparser::WasmFeatures;
 
@@ -126,7 +126,9 @@ pub fn assemble(
     data: &[DataSegment],
     memory_pages: u64,
 ) -> Vec<u8> {
-    let mut module = Module::new();
+    // The code and data are most of the bytes; the other sections take about a few bytes
+    // per function (and the names, when kept, more).
+    let mut module = output::Output::new(bodies, data, 4096 + 16 * functions.len());
 
     let mut types = TypeSection::new();
     for sig in &env.type_list {
@@ -290,49 +292,13 @@ pub fn assemble(
         });
     }
 
-    module.section(&RawSection {
-        id: SectionId::Code as u8,
-        data: &bodies.code_section(),
-    });
-
+    module.code(bodies);
     if !data.is_empty() {
-        module.section(&RawSection {
-            id: SectionId::Data as u8,
-            data: &data_section(data, env.target.memory64),
-        });
+        module.data(data, env.target.memory64);
     }
 
     module.section(&names(env, functions, bodies));
     module.finish()
-}
-
-/// The data section's contents: its count, then each segment. Written directly (as
-/// `bodies` writes the code): the encoder's `ConstExpr` allocates for every active
-/// segment's offset, and a large module has a hundred thousand segments.
-fn data_section(data: &[DataSegment], memory64: bool) -> Vec<u8> {
-    let size: usize = data.iter().map(|d| d.bytes.len() + 16).sum();
-    let mut out = Vec::with_capacity(size + 5);
-    write_u32(&mut out, data.len() as u32);
-    for segment in data {
-        match segment.mode {
-            SegmentMode::Active { offset } => {
-                // Memory 0, its offset as a constant expression.
-                out.push(0x00);
-                if memory64 {
-                    out.push(0x42); // i64.const
-                    write_i64(&mut out, offset as i64);
-                } else {
-                    out.push(0x41); // i32.const
-                    write_i64(&mut out, i64::from(offset as i32));
-                }
-                out.push(0x0b); // end
-            }
-            _ => out.push(0x01), // passive
-        }
-        write_u32(&mut out, segment.bytes.len() as u32);
-        out.extend_from_slice(&segment.bytes);
-    }
-    out
 }
 
 /// The memory the module defines or imports, if any.

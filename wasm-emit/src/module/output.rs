@@ -1,0 +1,121 @@
+//! The module's bytes: one buffer sized up front for the largest sections (code and
+//! data), each section written straight into it. wasm-encoder's `Module` grows its buffer
+//! as sections come, and a section built on its own is copied in again: for a large
+//! module that is tens of megabytes copied, and fresh pages faulted in, more than once.
+
+use super::bodies::{leb128_len, write_i64, write_u32, Bodies};
+use super::layout::{DataSegment, SegmentMode};
+use wasm_encoder::{Module, Section, SectionId};
+
+/// A module being written.
+pub struct Output {
+    bytes: Vec<u8>,
+}
+
+impl Output {
+    /// The module header, with room for the code of `bodies`, the segments `data` and
+    /// `rest` bytes of other sections.
+    pub fn new(bodies: &Bodies, data: &[DataSegment], rest: usize) -> Output {
+        let data_bytes: usize = data.iter().map(|d| d.bytes.len() + 16).sum();
+        let mut bytes =
+            Vec::with_capacity(Module::HEADER.len() + bodies.code_len() + data_bytes + rest);
+        bytes.extend_from_slice(&Module::HEADER);
+        Output { bytes }
+    }
+
+    /// Append `section` (its id, then its encoding).
+    pub fn section(&mut self, section: &impl Section) {
+        self.bytes.push(section.id());
+        section.encode(&mut self.bytes);
+    }
+
+    /// Append the code section of `bodies`.
+    pub fn code(&mut self, bodies: &Bodies) {
+        bodies.write_code_section(&mut self.bytes);
+    }
+
+    /// Append the data section of `data` (not empty), with offsets of the memory's index
+    /// type (`memory64`). Its entries are written directly (as `bodies` writes the code):
+    /// the encoder's `ConstExpr` allocates for every active segment's offset, and a large
+    /// module has a hundred thousand segments.
+    pub fn data(&mut self, data: &[DataSegment], memory64: bool) {
+        let out = &mut self.bytes;
+        out.push(SectionId::Data as u8);
+        let size = leb128_len(data.len() as u32)
+            + data
+                .iter()
+                .map(|segment| {
+                    let mode = match segment.mode {
+                        // Memory 0, `i32.const` or `i64.const` of the offset, `end`.
+                        SegmentMode::Active { offset } => {
+                            3 + sleb128_len(offset_of(offset, memory64))
+                        }
+                        _ => 1,
+                    };
+                    let len = segment.bytes.len();
+                    mode + leb128_len(len as u32) + len
+                })
+                .sum::<usize>();
+        write_u32(out, size as u32);
+        let start = out.len();
+        write_u32(out, data.len() as u32);
+        for segment in data {
+            match segment.mode {
+                SegmentMode::Active { offset } => {
+                    out.push(0x00);
+                    out.push(if memory64 { 0x42 } else { 0x41 }); // i64.const, i32.const
+                    write_i64(out, offset_of(offset, memory64));
+                    out.push(0x0b); // end
+                }
+                _ => out.push(0x01), // passive
+            }
+            write_u32(out, segment.bytes.len() as u32);
+            out.extend_from_slice(&segment.bytes);
+        }
+        debug_assert_eq!(out.len() - start, size);
+    }
+
+    /// The module's bytes.
+    pub fn finish(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// The constant an active segment's `offset` is written as: an i64, or an i32 (as a
+/// signed value) on a 32-bit memory.
+fn offset_of(offset: u64, memory64: bool) -> i64 {
+    if memory64 {
+        offset as i64
+    } else {
+        i64::from(offset as i32)
+    }
+}
+
+/// How many bytes `value` takes as signed LEB128.
+fn sleb128_len(value: i64) -> usize {
+    // The bits to write: the value's significant bits and a sign bit.
+    let significant = if value < 0 {
+        64 - value.leading_ones() as usize
+    } else {
+        64 - value.leading_zeros() as usize
+    };
+    (significant + 1).div_ceil(7)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleb128_len_counts_what_write_i64_writes() {
+        let mut values = vec![0, 1, -1, 63, 64, -64, -65, i64::MAX, i64::MIN];
+        for shift in 0..64 {
+            values.extend([1i64 << shift, (1i64 << shift) - 1, -(1i64 << shift)]);
+        }
+        for v in values {
+            let mut bytes = Vec::new();
+            write_i64(&mut bytes, v);
+            assert_eq!(sleb128_len(v), bytes.len(), "{v}");
+        }
+    }
+}

@@ -253,8 +253,7 @@ pub fn lower_function_in(
             analysis,
             scan,
             placement,
-            (distinct, color, spare),
-            structure,
+            (distinct, color, structure, spare),
         )?;
         if lower.misplaced.is_empty() {
             if distinct && lower.locals.count() > MAX_LOCALS {
@@ -343,8 +342,12 @@ fn attempt<'a>(
     analysis: &'a Analysis,
     scan: &'a Scan,
     placement: Placements<'a>,
-    (distinct, color_scratch, spare): (bool, &mut ColorScratch, &mut Spare),
-    structure: &mut cfg::structure::Scratch,
+    (distinct, color_scratch, structure, spare): (
+        bool,
+        &mut ColorScratch,
+        &mut cfg::structure::Scratch,
+        &mut Spare,
+    ),
 ) -> Result<FuncLower<'a>> {
     let val_type_of = |v: Value| match analysis.ref_type(func, v) {
         Some(r) => ref_val_type(r),

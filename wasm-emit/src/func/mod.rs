@@ -147,19 +147,10 @@ impl<'a> FuncLower<'a> {
     /// or a rematerialized constant.
     pub fn get(&mut self, value: Value) {
         let value = self.resolve(value);
-        match self.placement[value] {
-            Placement::Local => {}
-            Placement::Tree if self.emitted[value] => self.misplace(value),
-            Placement::Tree | Placement::Remat => {
-                self.emitted[value] = true;
-                if let Some(k) = self.scan.def_position(value) {
-                    if self.inst_at(k).is_ok() {
-                        return;
-                    }
-                }
-                self.misplace(value);
-            }
-            Placement::Dead => self.misplace(value),
+        // Tested apart from the others: most values are in locals, and a `match` on the
+        // placement compiles to an indirect jump, which the processor predicts badly.
+        if self.placement[value] != Placement::Local && self.emit_at_use(value) {
+            return;
         }
         let local = self.local_of_resolved(value);
         // `local.set x; local.get x` is `local.tee x`.
@@ -172,6 +163,29 @@ impl<'a> FuncLower<'a> {
             }
         }
         self.local_op(LOCAL_GET, local);
+    }
+
+    /// Push `value`, which is not placed in a local, by emitting its definition here;
+    /// `false` if that does not fit its placement (it is then read from a local, and the
+    /// function lowered again with it in one). Out of line, so that `get` keeps its test
+    /// a plain compare.
+    #[inline(never)]
+    fn emit_at_use(&mut self, value: Value) -> bool {
+        match self.placement[value] {
+            Placement::Tree if self.emitted[value] => {}
+            Placement::Tree | Placement::Remat => {
+                self.emitted[value] = true;
+                if let Some(k) = self.scan.def_position(value) {
+                    if self.inst_at(k).is_ok() {
+                        return true;
+                    }
+                }
+            }
+            Placement::Local => return false,
+            Placement::Dead => {}
+        }
+        self.misplace(value);
+        false
     }
 
     /// Pop into `value` (a tree or rematerialized value stays on the stack). `value` is a

@@ -274,15 +274,6 @@ impl<'a> FuncLower<'a> {
         }
     }
 
-    /// Whether the instruction at scan position `k` is emitted where its result is used
-    /// rather than where it stands.
-    fn emitted_at_use(&self, k: usize) -> bool {
-        match self.scan.results(k) {
-            [v] => self.placement[*v] != Placement::Local,
-            _ => false,
-        }
-    }
-
     /// The type of `value`.
     pub fn ty(&self, value: Value) -> ir::Type {
         self.scan.value_type(&self.func.dfg, value)
@@ -420,7 +411,7 @@ impl<'a> FuncLower<'a> {
                 }
                 continue;
             }
-            if self.emitted_at_use(k) {
+            if scan.emitted_at_use(k) {
                 continue;
             }
             self.inst_at(k)?;

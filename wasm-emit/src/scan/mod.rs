@@ -134,6 +134,8 @@ struct Row {
     inst: Inst,
     class: Class,
     opcode: Opcode,
+    /// [`BRANCH`] and [`AT_USE`], read by the lowering of every instruction.
+    flags: u8,
     /// The controlling type (Cranelift's `ctrl_typevar`).
     ty: Type,
     /// Its operands are `operands[op_start..op_end]`: its arguments, then its block-call
@@ -145,6 +147,12 @@ struct Row {
     res_start: u32,
     res_end: u32,
 }
+
+/// [`Row::flags`]: the instruction is a branch.
+const BRANCH: u8 = 1;
+/// [`Row::flags`]: the instruction's only result is not placed in a local, so the
+/// instruction is emitted where that result is used (or, if unused, nowhere).
+const AT_USE: u8 = 2;
 
 /// The position of the last instruction reading a value, and whether that read is a
 /// block argument of a conditional edge, packed in a `u32` (`User::NONE`: no read).
@@ -217,7 +225,7 @@ impl Scan {
         let s = self;
         // Placed in layout order; the values left in locals are counted by type on the
         // way (block parameters were counted by the walk).
-        for row in &s.rows {
+        for row in &mut s.rows {
             if row.res_end == row.res_start + 1 {
                 let value = s.results[row.res_start as usize];
                 let in_local = crate::stackify::place(
@@ -228,6 +236,8 @@ impl Scan {
                 );
                 if in_local {
                     s.local_counts[numeric_pool(s.facts[value.index()].ty)] += 1;
+                } else {
+                    row.flags |= AT_USE;
                 }
             } else if row.res_end > row.res_start + 1 {
                 for &value in &s.results[row.res_start as usize..row.res_end as usize] {
@@ -396,6 +406,7 @@ impl Scan {
                     inst,
                     class: info.class,
                     opcode,
+                    flags: if info.branch { BRANCH } else { 0 },
                     ty,
                     op_start,
                     arg_end,
@@ -432,6 +443,9 @@ impl Scan {
                     if f.def_block != NO_BLOCK {
                         self.local_counts[numeric_pool(f.ty)] += 1;
                     }
+                    if let Some(row) = self.rows.get_mut(f.def as usize) {
+                        row.flags &= !AT_USE;
+                    }
                 }
             }
         }
@@ -455,6 +469,9 @@ impl Scan {
     pub fn keep_all_in_locals(&mut self) {
         self.param_counts = [0; 4];
         self.local_counts = [0; 4];
+        for row in &mut self.rows {
+            row.flags &= !AT_USE;
+        }
         for f in &mut self.facts {
             f.placement = Placement::Local;
             if f.def_block == NO_BLOCK {
@@ -590,7 +607,15 @@ impl Scan {
     /// Whether the instruction at position `k` is a branch.
     #[inline]
     pub fn is_branch(&self, k: usize) -> bool {
-        op_table()[self.rows[k].opcode as u8 as usize].branch
+        self.rows[k].flags & BRANCH != 0
+    }
+
+    /// Whether the instruction at position `k` is emitted where its only result is used
+    /// rather than where it stands (or nowhere, if the result is unused): the result is
+    /// not placed in a local.
+    #[inline]
+    pub fn emitted_at_use(&self, k: usize) -> bool {
+        self.rows[k].flags & AT_USE != 0
     }
 
     /// The arguments of the instruction at position `k` (aliases resolved).

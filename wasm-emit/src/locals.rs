@@ -24,6 +24,8 @@ pub struct Locals {
     /// [`Locals::reset_pooled`]): the numeric types' by [`numeric_pool`], then the others.
     numeric_pools: [[Pool; 2]; 4],
     other_pools: Vec<(ValType, Run, Pool)>,
+    /// Whether values share locals (as coloring decided); else each value has its own.
+    shared: bool,
 }
 
 /// Which values of a type a run of locals is for (see [`Locals::reset_pooled`]).
@@ -83,6 +85,7 @@ impl Locals {
             free: Default::default(),
             numeric_pools: Default::default(),
             other_pools: Vec::new(),
+            shared: false,
         };
         locals.reset(func, coloring);
         locals
@@ -99,6 +102,7 @@ impl Locals {
             }
         }
         self.types.clear();
+        self.shared = coloring.is_some();
         if let Some(c) = coloring {
             self.types.extend_from_slice(&c.types);
             for (value, &local) in c.local.iter() {
@@ -166,6 +170,13 @@ impl Locals {
         let local = pooled.unwrap_or_else(|| self.fresh(ty));
         self.of_value[value] = local;
         local
+    }
+
+    /// Whether two values may share a local (coloring assigned them); without coloring
+    /// every value has a local of its own.
+    #[inline]
+    pub fn shared(&self) -> bool {
+        self.shared
     }
 
     /// The local of `value` if it has one.

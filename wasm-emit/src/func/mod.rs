@@ -260,6 +260,9 @@ impl<'a> FuncLower<'a> {
     /// Whether `value` has a local shared with `other` (so copying one to the other is a
     /// no-op).
     fn same_local(&self, value: Value, other: Value) -> bool {
+        if !self.locals.shared() {
+            return false;
+        }
         let (a, b) = (self.resolve(value), self.resolve(other));
         self.placement[a] == Placement::Local
             && self.placement[b] == Placement::Local

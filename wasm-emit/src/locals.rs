@@ -16,8 +16,11 @@ const NO_LOCAL: u32 = u32::MAX;
 /// The locals of one function being lowered.
 pub struct Locals {
     num_params: u32,
-    /// Types of the non-parameter locals, in index order.
-    types: Vec<ValType>,
+    /// Types of the non-parameter locals, in index order, as runs of one type (the
+    /// declarations of the code section): opt level none reserves a run per type at once.
+    runs: Vec<(ValType, u32)>,
+    /// The number of non-parameter locals (the sum of `runs`).
+    declared: u32,
     of_value: SecondaryMap<Value, u32>,
     free: [Vec<u32>; 4],
     /// Opt level none: the runs of locals reserved for the values of each type (see
@@ -80,7 +83,8 @@ impl Locals {
     pub fn with_coloring(func: &ir::Function, coloring: Option<&Coloring>) -> Locals {
         let mut locals = Locals {
             num_params: 0,
-            types: Vec::new(),
+            runs: Vec::new(),
+            declared: 0,
             of_value: SecondaryMap::with_default(NO_LOCAL),
             free: Default::default(),
             numeric_pools: Default::default(),
@@ -101,10 +105,13 @@ impl Locals {
                 self.num_params += 1;
             }
         }
-        self.types.clear();
+        self.runs.clear();
+        self.declared = 0;
         self.shared = coloring.is_some();
         if let Some(c) = coloring {
-            self.types.extend_from_slice(&c.types);
+            for &ty in &c.types {
+                self.declare(ty, 1);
+            }
             for (value, &local) in c.local.iter() {
                 if local != crate::coloring::NONE {
                     self.of_value[value] = self.num_params + local;
@@ -131,8 +138,8 @@ impl Locals {
     ) {
         self.reset(func, None);
         for (ty, run, n) in pools {
-            let next = self.num_params + self.types.len() as u32;
-            self.types.extend(std::iter::repeat_n(ty, n as usize));
+            let next = self.num_params + self.declared;
+            self.declare(ty, n);
             let pool = Pool {
                 next,
                 end: next + n,
@@ -146,8 +153,8 @@ impl Locals {
 
     /// A fresh local of type `ty`.
     pub fn fresh(&mut self, ty: ValType) -> u32 {
-        self.types.push(ty);
-        self.num_params + self.types.len() as u32 - 1
+        self.declare(ty, 1);
+        self.num_params + self.declared - 1
     }
 
     /// The local of `value` (already alias-resolved), created with type `ty` on first use
@@ -198,14 +205,25 @@ impl Locals {
         self.free[pool_index(ty)].push(local);
     }
 
-    /// The non-parameter locals' types, in index order.
-    pub fn declared(&self) -> &[ValType] {
-        &self.types
+    /// Declare `n` more locals of type `ty`.
+    fn declare(&mut self, ty: ValType, n: u32) {
+        self.declared += n;
+        match self.runs.last_mut() {
+            _ if n == 0 => {}
+            Some((last, count)) if *last == ty => *count += n,
+            _ => self.runs.push((ty, n)),
+        }
+    }
+
+    /// The non-parameter locals' types, in index order, as runs of one type (none empty,
+    /// no two neighbours of one type).
+    pub fn declared(&self) -> &[(ValType, u32)] {
+        &self.runs
     }
 
     /// How many locals the function has, its parameters included.
     pub fn count(&self) -> usize {
-        self.num_params as usize + self.types.len()
+        self.num_params as usize + self.declared as usize
     }
 
     /// How many wasm parameters the function has.
@@ -240,10 +258,7 @@ mod tests {
         locals.release(ValType::I32, t);
         assert_eq!(locals.scratch(ValType::I32), t, "scratch locals are reused");
         assert_ne!(locals.scratch(ValType::I32), t);
-        assert_eq!(
-            locals.declared(),
-            &[ValType::I64, ValType::I32, ValType::I32]
-        );
+        assert_eq!(locals.declared(), &[(ValType::I64, 1), (ValType::I32, 2)]);
     }
 
     /// Opt level none: each value kept in a local has its own from its type's run, in
@@ -277,13 +292,11 @@ mod tests {
         assert_eq!(
             locals.declared(),
             &[
-                ValType::I64,
-                ValType::I64,
-                ValType::I64,
-                ValType::F64,
-                ValType::EXTERNREF,
-                ValType::I64,
-                ValType::I32
+                (ValType::I64, 3),
+                (ValType::F64, 1),
+                (ValType::EXTERNREF, 1),
+                (ValType::I64, 1),
+                (ValType::I32, 1)
             ]
         );
     }

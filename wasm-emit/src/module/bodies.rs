@@ -83,22 +83,22 @@ impl Bodies {
     }
 
     /// Add the function with index `index` (functions come in index order): its declared
-    /// locals (`locals`, in index order after the parameters), its `code` (ending with
+    /// locals (`locals`, in index order after the parameters, as runs of one type with a
+    /// count each: none empty, no two neighbours of one type), its `code` (ending with
     /// `end`), and the names of its locals by local index (`names`, in index order).
     pub fn push(
         &mut self,
         index: u32,
-        locals: &[ValType],
+        locals: &[(ValType, u32)],
         code: &[u8],
         names: impl Iterator<Item = (u32, LocalName)>,
     ) {
         let header = &mut self.header;
         header.clear();
-        let runs = locals.chunk_by(|a, b| a == b);
-        write_u32(header, runs.clone().count() as u32);
-        for run in runs {
-            write_u32(header, run.len() as u32);
-            run[0].encode(header);
+        write_u32(header, locals.len() as u32);
+        for &(ty, count) in locals {
+            write_u32(header, count);
+            ty.encode(header);
         }
         write_u32(&mut self.code, (header.len() + code.len()) as u32);
         self.code.extend_from_slice(header);
@@ -222,7 +222,11 @@ mod tests {
         let mut code = CodeSection::new();
         let mut local_names = IndirectNameMap::new();
         for (i, (locals, body, names)) in funcs.iter().enumerate() {
-            bodies.push(i as u32 + 5, locals, body, names.iter().copied());
+            let runs: Vec<(ValType, u32)> = locals
+                .chunk_by(|a, b| a == b)
+                .map(|run| (run[0], run.len() as u32))
+                .collect();
+            bodies.push(i as u32 + 5, &runs, body, names.iter().copied());
             let mut f = Function::new_with_locals_types(locals.iter().copied());
             f.raw(body.iter().copied());
             code.function(&f);

@@ -126,9 +126,9 @@ pub fn assemble(
     data: &[DataSegment],
     memory_pages: u64,
 ) -> Vec<u8> {
-    // The code and data are most of the bytes; the other sections take about a few bytes
-    // per function (and the names, when kept, more).
-    let mut module = output::Output::new(bodies, data, 4096 + 16 * functions.len());
+    // The code and data are most of the bytes; the other sections take some tens of
+    // bytes per function (the names, when kept, more: the buffer grows for them).
+    let mut module = output::Output::new(bodies, data, 256 + 32 * functions.len());
 
     let mut types = TypeSection::new();
     for sig in &env.type_list {

@@ -257,41 +257,36 @@ pub fn check_type(func: &ir::Function, inst: ir::Inst, ty: Type) -> Result<()> {
     }
 }
 
-/// Whether `ty` is i8, i16, i32, i64, f32 or f64, by a bit test: the walk asks it of
-/// every result, and a `match` on types compiles to an indirect jump.
+/// The scalar types the backend lowers.
+const SCALARS: [Type; 6] = [
+    types::I8,
+    types::I16,
+    types::I32,
+    types::I64,
+    types::F32,
+    types::F64,
+];
+
+/// Whether `ty` is one of [`SCALARS`], by a bit test: the walk asks it of every result,
+/// and a `match` on types compiles to an indirect jump.
 #[inline]
 fn is_scalar(ty: Type) -> bool {
     let base = types::I8.index();
-    let mask = [
-        types::I8,
-        types::I16,
-        types::I32,
-        types::I64,
-        types::F32,
-        types::F64,
-    ]
-    .iter()
-    .fold(0u64, |m, t| m | 1 << (t.index() - base));
+    let mask = SCALARS
+        .iter()
+        .fold(0u64, |m, t| m | 1 << (t.index() - base));
     let i = ty.index().wrapping_sub(base);
     i < 64 && mask >> i & 1 != 0
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{is_scalar, type_feature};
+    use super::{is_scalar, type_feature, SCALARS};
     use cranelift_codegen::ir::types;
 
     /// The bit test agrees with `type_feature` on every kind of type.
     #[test]
     fn is_scalar_names_exactly_the_lowered_types() {
-        let scalars = [
-            types::I8,
-            types::I16,
-            types::I32,
-            types::I64,
-            types::F32,
-            types::F64,
-        ];
         let others = [
             types::I128,
             types::F16,
@@ -305,7 +300,7 @@ mod tests {
             types::I8X8,
             types::I128.by(2).unwrap(),
         ];
-        for ty in scalars {
+        for ty in SCALARS {
             assert!(is_scalar(ty) && type_feature(ty).is_none(), "{ty}");
         }
         for ty in others {

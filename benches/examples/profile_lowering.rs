@@ -5,25 +5,8 @@
 //! `none` does too, at opt level none.
 //! Prints the time per CLIF instruction: the mean, and the fastest lowering's.
 fn main() {
-    let name = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "sql.js-sql-wasm".into());
-    let times: usize = std::env::args()
-        .nth(2)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(5);
-    // `SHAPE-N` names a generated workload (see `benches::shapes`), anything else a
-    // corpus module.
-    let generated = name.rsplit_once('-').and_then(|(shape, n)| {
-        let n: usize = n.parse().ok()?;
-        benches::shapes::SHAPES
-            .contains(&shape)
-            .then(|| benches::shapes::generate(shape, n))
-    });
-    let mut w = generated.unwrap_or_else(|| {
-        benches::corpus_module(&name)
-            .unwrap_or_else(|| panic!("no corpus module {name}: run corpus/fetch.sh"))
-    });
+    let (mut w, times) = benches::example_workload("sql.js-sql-wasm");
+    let name = w.name.clone();
     // `PROFILE_SAMPLE=K` keeps every K-th function: a shorter profile of a large module
     // (calls to the functions left out become imports; no table, exports or start).
     if let Some(k) = std::env::var("PROFILE_SAMPLE")

@@ -64,14 +64,8 @@ fn leb(code: &mut Vec<u8>, mut v: u32) {
 }
 
 fn main() {
-    let name = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "esbuild-wasm-esbuild".into());
-    let times: usize = std::env::args()
-        .nth(2)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(5);
-    let w = benches::corpus_module(&name).expect("corpus module");
+    let (w, times) = benches::example_workload("esbuild-wasm-esbuild");
+    let name = &w.name;
     let n = (times * w.instructions()) as f64;
     let start = std::time::Instant::now();
     for _ in 0..times {

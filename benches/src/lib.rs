@@ -86,6 +86,28 @@ pub fn corpus() -> Vec<Workload> {
     corpus_matching(|_| true)
 }
 
+/// The workload and repetition count an example's command line names (`NAME [TIMES]`,
+/// `default` and 5 without them): `SHAPE-N` is a generated workload (see [`shapes`]),
+/// anything else a corpus module. Panics with a hint when the corpus module is missing.
+pub fn example_workload(default: &str) -> (Workload, usize) {
+    let name = std::env::args().nth(1).unwrap_or_else(|| default.into());
+    let times: usize = std::env::args()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5);
+    let generated = name.rsplit_once('-').and_then(|(shape, n)| {
+        let n: usize = n.parse().ok()?;
+        shapes::SHAPES
+            .contains(&shape)
+            .then(|| shapes::generate(shape, n))
+    });
+    let workload = generated.unwrap_or_else(|| {
+        corpus_module(&name)
+            .unwrap_or_else(|| panic!("no corpus module {name}: run corpus/fetch.sh"))
+    });
+    (workload, times)
+}
+
 /// The corpus module named `name` (a file stem such as `sql.js-sql-wasm`), if it is built
 /// and supported.
 pub fn corpus_module(name: &str) -> Option<Workload> {

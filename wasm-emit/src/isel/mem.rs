@@ -21,32 +21,16 @@ impl FuncLower<'_> {
     pub(super) fn mem_inst(&mut self, inst: ir::Inst, op: Opcode, ty: Type) -> Result<bool> {
         let dfg = &self.func.dfg;
         // The scan's operands are resolved, and results are never aliases.
-        let places = self.analysis.has_places();
+        let is_place = |v| self.analysis.place_of_unaliased(v).is_some();
         match dfg.insts[inst] {
-            InstructionData::Load { .. }
-                if places
-                    && self
-                        .analysis
-                        .place_of_unaliased(self.arg(inst, 0))
-                        .is_some() =>
-            {
+            InstructionData::Load { .. } if is_place(self.arg(inst, 0)) => {
                 self.place_access(inst, self.arg(inst, 0), None);
             }
-            InstructionData::Store { .. }
-                if places
-                    && self
-                        .analysis
-                        .place_of_unaliased(self.arg(inst, 1))
-                        .is_some() =>
-            {
+            InstructionData::Store { .. } if is_place(self.arg(inst, 1)) => {
                 self.place_access(inst, self.arg(inst, 1), Some(self.arg(inst, 0)));
             }
             InstructionData::StackAddr { .. } | InstructionData::UnaryGlobalValue { .. }
-                if places
-                    && self
-                        .analysis
-                        .place_of_unaliased(self.result(inst, 0))
-                        .is_some() =>
+                if is_place(self.result(inst, 0)) =>
             {
                 // The address of an off-heap place is never materialized: its only uses
                 // are the loads and stores above (the off-heap verifier made sure).

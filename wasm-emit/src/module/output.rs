@@ -106,6 +106,59 @@ fn sleb128_len(value: i64) -> usize {
 mod tests {
     use super::*;
 
+    /// The data section comes out as wasm-encoder writes it (active segments on 32- and
+    /// 64-bit memories, offsets of every LEB128 length, passive segments), its size
+    /// computed before its entries included: the tests run in release builds, where the
+    /// `debug_assert` on the size is off.
+    #[test]
+    fn data_section_as_wasm_encoder_writes_it() {
+        let offsets = [
+            0u64,
+            63,
+            64,
+            8191,
+            1 << 20,
+            0x8000_0000,
+            u32::MAX as u64,
+            1 << 40,
+        ];
+        let mut data: Vec<DataSegment> = offsets
+            .iter()
+            .enumerate()
+            .map(|(i, &offset)| DataSegment {
+                bytes: vec![i as u8; i * 40],
+                mode: SegmentMode::Active { offset },
+            })
+            .collect();
+        data.push(DataSegment {
+            bytes: vec![7; 200],
+            mode: SegmentMode::Passive,
+        });
+        for memory64 in [false, true] {
+            let mut theirs = wasm_encoder::DataSection::new();
+            for segment in &data {
+                match segment.mode {
+                    SegmentMode::Active { offset } => {
+                        let at = if memory64 {
+                            wasm_encoder::ConstExpr::i64_const(offset as i64)
+                        } else {
+                            wasm_encoder::ConstExpr::i32_const(offset as i32)
+                        };
+                        theirs.active(0, &at, segment.bytes.iter().copied());
+                    }
+                    _ => {
+                        theirs.passive(segment.bytes.iter().copied());
+                    }
+                }
+            }
+            let mut module = Module::new();
+            module.section(&theirs);
+            let mut ours = Output::new(&Bodies::default(), &data, 0);
+            ours.data(&data, memory64);
+            assert_eq!(ours.finish(), module.finish(), "memory64: {memory64}");
+        }
+    }
+
     #[test]
     fn sleb128_len_counts_what_write_i64_writes() {
         let mut values = vec![0, 1, -1, 63, 64, -64, -65, i64::MAX, i64::MIN];

@@ -357,8 +357,10 @@ pub fn compile_with_layout(
     let mut defined = Vec::with_capacity(functions.len());
     let mut workspace =
         func::Workspace::new(options.opt_level).with_local_names(options.local_names);
-    let mut bodies =
-        module::Bodies::for_instructions(functions.iter().map(|f| f.dfg.num_insts()).sum());
+    let mut bodies = module::Bodies::for_instructions(
+        functions.iter().map(|f| f.dfg.num_insts()).sum(),
+        module::room_for_other_sections(functions.len(), &layout.data),
+    );
     let first_defined = env.imports.len() as u32;
     for func in functions {
         // The feature gate and the off-heap rules are checked in (and after) the
@@ -404,7 +406,7 @@ pub fn compile_with_layout(
         .with_hint("rename the function"));
     }
     let pages = module::pages_for(options.stack_size) + 1;
-    let bytes = module::assemble(&env, &defined, &bodies, &layout.data, pages);
+    let bytes = module::assemble(&env, &defined, &mut bodies, &layout.data, pages);
     let used = module::features(&env);
     if let Some(allowed) = options.allowed_features {
         if !allowed.contains(used) {

@@ -3,6 +3,13 @@
 //! Dominators use the Cooper–Harvey–Kennedy iteration over reverse postorder; dominance
 //! queries are O(1) through pre/post numbers of the dominator tree. Everything is iterative,
 //! so a function with a million blocks does not exhaust the native stack.
+//!
+//! The first pass of the iteration sees only forward edges (a retreating edge's source
+//! has no dominator yet), so it finds the dominators of the graph without its retreating
+//! edges. If each retreating edge's target dominates its source there, the graph is
+//! reducible and those are its dominators (a path without repeated nodes then takes no
+//! retreating edge: the first one it took would return to a node it passed), so the
+//! iteration goes on only for irreducible graphs.
 
 use super::graph::{Graph, Node};
 use crate::reuse::refill;
@@ -32,6 +39,8 @@ pub struct Order {
     pub retreating_in: SecondaryMap<Node, bool>,
     /// Whether some edge is retreating (the graph has a cycle).
     cyclic: bool,
+    /// Whether every retreating edge goes to a node that dominates its source.
+    reducible: bool,
     scratch: Scratch,
 }
 
@@ -44,6 +53,10 @@ struct Scratch {
     fill: Vec<u32>,
     preds: Vec<u32>,
     idom: Vec<u32>,
+    /// `count` and `fill` of the dominator tree's children, apart from the
+    /// predecessors' (which `retreating_edges_dominated` reads after the tree is built).
+    tree_count: Vec<u32>,
+    tree_fill: Vec<u32>,
     tree_walk: Vec<(Node, bool)>,
 }
 
@@ -60,6 +73,7 @@ impl Default for Order {
             forward_in: SecondaryMap::new(),
             retreating_in: SecondaryMap::new(),
             cyclic: false,
+            reducible: true,
             scratch: Scratch::default(),
         }
     }
@@ -90,6 +104,11 @@ impl Order {
         self.postorder(g);
         self.dominators(g);
         self.tree(n);
+        self.reducible = !self.cyclic || self.retreating_edges_dominated();
+        if !self.reducible {
+            self.iterate_dominators();
+            self.tree(n);
+        }
     }
 
     fn postorder(&mut self, g: &Graph) {
@@ -164,41 +183,62 @@ impl Order {
         if n > 0 {
             idom[0] = 0;
         }
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for b in 1..n {
-                let mut new_idom = UNREACHABLE;
-                for &p in &preds[count[b] as usize..count[b + 1] as usize] {
-                    if idom[p as usize] == UNREACHABLE {
-                        continue;
-                    }
-                    new_idom = if new_idom == UNREACHABLE {
-                        p
-                    } else {
-                        intersect(idom, p, new_idom)
-                    };
+        // The first pass: without the retreating edges (see the module doc).
+        self.dominator_pass();
+    }
+
+    /// One pass of the Cooper–Harvey–Kennedy iteration over the nodes in reverse
+    /// postorder; whether a dominator changed.
+    fn dominator_pass(&mut self) -> bool {
+        let n = self.rpo.len();
+        let Scratch {
+            count, preds, idom, ..
+        } = &mut self.scratch;
+        let mut changed = false;
+        for b in 1..n {
+            let mut new_idom = UNREACHABLE;
+            for &p in &preds[count[b] as usize..count[b + 1] as usize] {
+                if idom[p as usize] == UNREACHABLE {
+                    continue;
                 }
-                if new_idom != idom[b] {
-                    idom[b] = new_idom;
-                    changed = true;
-                }
+                new_idom = if new_idom == UNREACHABLE {
+                    p
+                } else {
+                    intersect(idom, p, new_idom)
+                };
             }
-            // Without retreating edges every predecessor comes first in reverse
-            // postorder: one pass finds the final dominators.
-            if !self.cyclic {
-                break;
+            if new_idom != idom[b] {
+                idom[b] = new_idom;
+                changed = true;
             }
         }
         for (i, &node) in self.rpo.iter().enumerate() {
             self.idom[node] = self.rpo[idom[i] as usize];
         }
+        changed
+    }
+
+    /// The iteration to its fixed point, after the first pass (an irreducible graph).
+    fn iterate_dominators(&mut self) {
+        while self.dominator_pass() {}
+    }
+
+    /// Whether each retreating edge goes to a node that dominates its source, by the
+    /// dominator tree as it stands.
+    fn retreating_edges_dominated(&self) -> bool {
+        let Scratch { count, preds, .. } = &self.scratch;
+        (1..self.rpo.len()).all(|t| {
+            let target = self.rpo[t];
+            preds[count[t] as usize..count[t + 1] as usize]
+                .iter()
+                .all(|&p| (p as usize) < t || self.dominates(target, self.rpo[p as usize]))
+        })
     }
 
     fn tree(&mut self, n: usize) {
         let Scratch {
-            count,
-            fill,
+            tree_count: count,
+            tree_fill: fill,
             tree_walk,
             ..
         } = &mut self.scratch;
@@ -279,15 +319,8 @@ impl Order {
     }
 
     /// Whether every retreating edge goes to a node that dominates its source.
-    pub fn is_reducible(&self, g: &Graph) -> bool {
-        if !self.cyclic {
-            return true;
-        }
-        self.rpo.iter().all(|&from| {
-            g.succs(from)
-                .iter()
-                .all(|e| !self.is_backward(from, e.target) || self.dominates(e.target, from))
-        })
+    pub fn is_reducible(&self) -> bool {
+        self.reducible
     }
 }
 
@@ -323,7 +356,7 @@ mod tests {
         assert!(!o.is_merge(n(1)));
         assert!(o.dominates(n(0), n(3)) && !o.dominates(n(1), n(3)));
         assert_eq!(o.children(n(0)).len(), 3);
-        assert!(o.is_reducible(&g));
+        assert!(o.is_reducible());
     }
 
     #[test]
@@ -333,14 +366,27 @@ mod tests {
         let o = Order::compute(&g);
         assert!(o.is_loop_header(n(1)));
         assert!(!o.is_loop_header(n(2)));
-        assert!(o.is_reducible(&g));
+        assert!(o.is_reducible());
     }
 
     #[test]
     fn two_entry_loop_is_irreducible() {
         // 0 -> 1, 2; 1 -> 2; 2 -> 1.
         let g = Graph::synthetic(&[&[1, 2], &[2], &[1]]);
-        assert!(!Order::compute(&g).is_reducible(&g));
+        assert!(!Order::compute(&g).is_reducible());
+    }
+
+    #[test]
+    fn irreducible_dominators_count_the_retreating_edges() {
+        // 0 -> 1, 4; 1 -> 2; 2 -> 3; 3 -> 2; 4 -> 3. Without the retreating edge 3 -> 2,
+        // 1 dominates 2; with it, 0 -> 4 -> 3 -> 2 passes 1 by.
+        let g = Graph::synthetic(&[&[1, 4], &[2], &[3], &[2], &[3]]);
+        let o = Order::compute(&g);
+        assert!(!o.is_reducible());
+        assert_eq!(o.idom[n(2)], n(0));
+        assert_eq!(o.idom[n(3)], n(0));
+        assert!(!o.dominates(n(1), n(2)));
+        assert!(o.dominates(n(0), n(2)));
     }
 
     #[test]
@@ -354,6 +400,6 @@ mod tests {
         let g = Graph::synthetic(&refs);
         let o = Order::compute(&g);
         assert_eq!(o.idom[n(count as u32 - 1)], n(count as u32 - 2));
-        assert!(o.is_reducible(&g));
+        assert!(o.is_reducible());
     }
 }

@@ -216,10 +216,10 @@ pub fn lower_function_in(
     }
     cfg::graph::build_into(graph, func);
     order.recompute(graph);
-    if !order.is_reducible(graph) {
+    if !order.is_reducible() {
         cfg::irreducible::make_reducible(graph, order);
         order.recompute(graph);
-        if !order.is_reducible(graph) {
+        if !order.is_reducible() {
             return Err(Error::new(
                 ErrorKind::Internal,
                 func.name.to_string(),

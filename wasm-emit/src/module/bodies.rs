@@ -72,12 +72,14 @@ pub struct Bodies {
 }
 
 impl Bodies {
-    /// Empty bodies with room for about `insts` CLIF instructions' code: growing the
-    /// section as functions come would copy it again and again.
-    pub fn for_instructions(insts: usize) -> Bodies {
+    /// Empty bodies with room for about `insts` CLIF instructions' code and `other`
+    /// bytes of the module's other sections (which the code's buffer takes at assembly,
+    /// see [`Bodies::take_code_section`]): growing the buffer as functions come would copy
+    /// it again and again.
+    pub fn for_instructions(insts: usize, other: usize) -> Bodies {
         Bodies {
             // Most instructions lower to a few bytes, with their local operations.
-            code: Vec::with_capacity(4 * insts),
+            code: Vec::with_capacity(4 * insts + other),
             ..Bodies::default()
         }
     }
@@ -121,18 +123,30 @@ impl Bodies {
         }
     }
 
-    /// Append the code section to `out`: its id, its size, the count of functions, then
-    /// their entries, copied once.
-    pub fn write_code_section(&self, out: &mut Vec<u8>) {
-        out.push(SectionId::Code as u8);
-        write_u32(out, (leb128_len(self.functions) + self.code.len()) as u32);
-        write_u32(out, self.functions);
-        out.extend_from_slice(&self.code);
-    }
-
-    /// How many bytes the code section's entries take.
-    pub fn code_len(&self) -> usize {
-        self.code.len()
+    /// The module's bytes so far (`head`: its header and the sections before the code),
+    /// then the code section, in the code's own buffer, with room for `room` more bytes
+    /// (the sections after the code). The code is moved up within its buffer rather than
+    /// copied into a new one: for a large module a fresh buffer of tens of megabytes
+    /// costs a page fault every 4 KiB. The entries are taken: the bodies keep only the
+    /// local names.
+    pub fn take_code_section(&mut self, head: &[u8], room: usize) -> Vec<u8> {
+        let mut prefix = Vec::with_capacity(head.len() + 11);
+        prefix.extend_from_slice(head);
+        prefix.push(SectionId::Code as u8);
+        write_u32(
+            &mut prefix,
+            (leb128_len(self.functions) + self.code.len()) as u32,
+        );
+        write_u32(&mut prefix, self.functions);
+        let mut bytes = std::mem::take(&mut self.code);
+        let entries = bytes.len();
+        bytes.reserve(prefix.len() + room);
+        // Grow by the prefix's length (the bytes written here are overwritten), move the
+        // entries up, then write the prefix in front of them.
+        bytes.extend_from_slice(&prefix);
+        bytes.copy_within(0..entries, prefix.len());
+        bytes[..prefix.len()].copy_from_slice(&prefix);
+        bytes
     }
 
     /// The local-names subsection's contents, if any function has named locals.
@@ -240,8 +254,7 @@ mod tests {
         }
         let mut theirs = wasm_encoder::Module::new();
         theirs.section(&code);
-        let mut ours = wasm_encoder::Module::HEADER.to_vec();
-        bodies.write_code_section(&mut ours);
+        let ours = bodies.take_code_section(&wasm_encoder::Module::HEADER, 0);
         assert_eq!(ours, theirs.finish());
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         local_names.encode(&mut theirs);

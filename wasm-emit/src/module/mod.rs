@@ -117,18 +117,30 @@ fn init_expr(g: &GlobalDecl) -> ConstExpr {
     }
 }
 
+/// The bytes the sections of a module of `functions` functions besides the code take,
+/// about, the data segments `data` among them.
+pub fn room_for_other_sections(functions: usize, data: &[DataSegment]) -> usize {
+    2 * room_per_side(functions) + output::data_room(data)
+}
+
+/// The bytes the small sections before the code, or after it, take, about: some tens of
+/// bytes per function (the names, when kept, more: the buffer grows for them).
+fn room_per_side(functions: usize) -> usize {
+    256 + 32 * functions
+}
+
 /// Encode the module. `functions` holds the defined functions and then the helpers, in
-/// index order, and `bodies` their code; `data` is the layout's data segments.
+/// index order, and `bodies` their code (taken: `bodies` keeps only the local names);
+/// `data` is the layout's data segments.
 pub fn assemble(
     env: &ModuleEnv,
     functions: &[DefinedFunction],
-    bodies: &Bodies,
+    bodies: &mut Bodies,
     data: &[DataSegment],
     memory_pages: u64,
 ) -> Vec<u8> {
-    // The code and data are most of the bytes; the other sections take some tens of
-    // bytes per function (the names, when kept, more: the buffer grows for them).
-    let mut module = output::Output::new(bodies, data, 256 + 32 * functions.len());
+    let room = room_per_side(functions.len());
+    let mut module = output::Output::new(room, data, room);
 
     let mut types = TypeSection::new();
     for sig in &env.type_list {

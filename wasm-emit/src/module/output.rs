@@ -1,7 +1,9 @@
-//! The module's bytes: one buffer sized up front for the largest sections (code and
-//! data), each section written straight into it. wasm-encoder's `Module` grows its buffer
-//! as sections come, and a section built on its own is copied in again: for a large
-//! module that is tens of megabytes copied, and fresh pages faulted in, more than once.
+//! The module's bytes: the sections before the code in a small buffer, then moved in
+//! front of the code section's entries in the code's own buffer, sized up front for the
+//! sections after it (data and names), each section written straight into it.
+//! wasm-encoder's `Module` grows its buffer as sections come, and a section built on its
+//! own is copied in again: for a large module that is tens of megabytes copied, and fresh
+//! pages faulted in, more than once.
 
 use super::bodies::{leb128_len, write_i64, write_u32, Bodies};
 use super::layout::{DataSegment, SegmentMode};
@@ -10,17 +12,20 @@ use wasm_encoder::{Module, Section, SectionId};
 /// A module being written.
 pub struct Output {
     bytes: Vec<u8>,
+    /// The bytes the sections after the code take, about.
+    after_code: usize,
 }
 
 impl Output {
-    /// The module header, with room for the code of `bodies`, the segments `data` and
-    /// `rest` bytes of other sections.
-    pub fn new(bodies: &Bodies, data: &[DataSegment], rest: usize) -> Output {
-        let data_bytes: usize = data.iter().map(|d| d.bytes.len() + 16).sum();
-        let mut bytes =
-            Vec::with_capacity(Module::HEADER.len() + bodies.code_len() + data_bytes + rest);
+    /// The module header, with room for `head` bytes of sections before the code, and
+    /// the segments `data` and `tail` bytes of other sections after it.
+    pub fn new(head: usize, data: &[DataSegment], tail: usize) -> Output {
+        let mut bytes = Vec::with_capacity(Module::HEADER.len() + head);
         bytes.extend_from_slice(&Module::HEADER);
-        Output { bytes }
+        Output {
+            bytes,
+            after_code: data_room(data) + tail,
+        }
     }
 
     /// Append `section` (its id, then its encoding).
@@ -29,9 +34,9 @@ impl Output {
         section.encode(&mut self.bytes);
     }
 
-    /// Append the code section of `bodies`.
-    pub fn code(&mut self, bodies: &Bodies) {
-        bodies.write_code_section(&mut self.bytes);
+    /// Append the code section, taking the entries of `bodies` with their buffer.
+    pub fn code(&mut self, bodies: &mut Bodies) {
+        self.bytes = bodies.take_code_section(&self.bytes, self.after_code);
     }
 
     /// Append the data section of `data` (not empty), with offsets of the memory's index
@@ -79,6 +84,12 @@ impl Output {
     pub fn finish(self) -> Vec<u8> {
         self.bytes
     }
+}
+
+/// The bytes the data section of `data` takes, at most.
+pub fn data_room(data: &[DataSegment]) -> usize {
+    // A segment's mode, offset and length take at most 16 bytes.
+    data.iter().map(|d| d.bytes.len() + 16).sum()
 }
 
 /// The constant an active segment's `offset` is written as: an i64, or an i32 (as a
@@ -153,7 +164,7 @@ mod tests {
             }
             let mut module = Module::new();
             module.section(&theirs);
-            let mut ours = Output::new(&Bodies::default(), &data, 0);
+            let mut ours = Output::new(0, &data, 0);
             ours.data(&data, memory64);
             assert_eq!(ours.finish(), module.finish(), "memory64: {memory64}");
         }

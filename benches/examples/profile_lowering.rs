@@ -4,6 +4,8 @@
 //! `loop-nest-100000`; `fast` lowers without the input verifier and output validation,
 //! `none` does too, at opt level none.
 //! Prints the time per CLIF instruction: the mean, and the fastest lowering's.
+//! `PROFILE_OUTPUT=FILE` writes the module of the last lowering to FILE (to check that a
+//! change to the lowering leaves its output alone).
 fn main() {
     let (mut w, times) = benches::example_workload("sql.js-sql-wasm");
     let name = w.name.clone();
@@ -38,10 +40,14 @@ fn main() {
     );
     let start = std::time::Instant::now();
     let mut best = std::time::Duration::MAX;
+    let mut module = Vec::new();
     for _ in 0..times {
         let one = std::time::Instant::now();
-        std::hint::black_box(benches::lower_at(&w, fast, opt_level));
+        module = std::hint::black_box(benches::lower_at(&w, fast, opt_level));
         best = best.min(one.elapsed());
+    }
+    if let Ok(path) = std::env::var("PROFILE_OUTPUT") {
+        std::fs::write(&path, &module).unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     let insts = w.instructions().max(1) as f64;
     let per = start.elapsed().as_nanos() as f64 / (times as f64 * insts);

@@ -139,19 +139,25 @@ impl std::ops::Index<Value> for Placements<'_> {
 /// whether an effect or an instruction that is not pure stands between its definition
 /// and its first read in its block. [`place`] then decides, in layout order, once every read is
 /// known.
+///
+/// It keeps where the latest effect and the latest instruction that is not pure stand:
+/// a value read first in its own block has nothing of the kind between its definition
+/// and that read if the latest one stands at or before its definition (positions grow in
+/// layout order, so one in an earlier block always does).
 #[derive(Default)]
 pub struct Schedule {
-    /// The effects and non-pure instructions of the current block so far.
-    effects: u32,
-    impure: u32,
+    /// One past the position of the latest effect, and of the latest instruction that
+    /// is not pure (0: none yet).
+    effects_end: u32,
+    impure_end: u32,
 }
 
 impl Schedule {
-    /// Start a block.
+    /// Start a function.
     #[inline]
-    pub fn begin_block(&mut self) {
-        self.effects = 0;
-        self.impure = 0;
+    pub fn begin_function(&mut self) {
+        self.effects_end = 0;
+        self.impure_end = 0;
     }
 
     /// A read of the value with facts `f` (`f.count` counts it already) by the next
@@ -160,16 +166,21 @@ impl Schedule {
     pub fn read(&self, f: &mut ValueFacts, block: u32) {
         if f.count == 1 && f.def_block == block {
             f.read_in_block = true;
-            f.no_effect_between = self.effects == f.at_def.0;
-            f.all_pure_between = self.impure == f.at_def.1;
+            // A block parameter (`def` is `u32::MAX`) has no instruction before it in its
+            // block, but is never placed off locals: these facts are not read for it.
+            let defined_end = f.def.wrapping_add(1);
+            f.no_effect_between = self.effects_end <= defined_end;
+            f.all_pure_between = self.impure_end <= defined_end;
         }
     }
 
-    /// The next instruction, `data` with opcode `op` of class `class` (a branch if
-    /// `branch`) with results `results`; `facts` by value index.
+    /// The instruction at position `k`, `data` with opcode `op` of class `class` (a
+    /// branch if `branch`) with results `results`; `facts` by value index.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     pub fn define(
         &mut self,
+        k: u32,
         op: Opcode,
         data: &InstructionData,
         class: Class,
@@ -177,8 +188,12 @@ impl Schedule {
         results: &[Value],
         facts: &mut [ValueFacts],
     ) {
-        self.effects += u32::from(class == Class::Effect);
-        self.impure += u32::from(class != Class::Pure);
+        if class != Class::Pure {
+            self.impure_end = k + 1;
+            if class == Class::Effect {
+                self.effects_end = k + 1;
+            }
+        }
         let &[v] = results else {
             return;
         };
@@ -187,7 +202,6 @@ impl Schedule {
         }
         let f = &mut facts[v.index()];
         f.class = Some(class);
-        f.at_def = (self.effects, self.impure);
         f.cheap_constant = is_cheap_constant(op, data);
     }
 }

@@ -6,6 +6,7 @@
 //! irreducible loop is made single-entry by a `Dispatch` node that branches on a label local;
 //! edges into such a loop set the label before they branch to the dispatcher.
 
+use crate::scan::Scan;
 use cranelift_codegen::ir::{self, InstructionData};
 use cranelift_entity::{entity_impl, EntityRef, PrimaryMap, SecondaryMap};
 
@@ -209,12 +210,17 @@ impl Graph {
 /// Build the lowering graph of `func`, which must have passed the CLIF verifier.
 pub fn build(func: &ir::Function) -> Graph {
     let mut g = Graph::default();
-    build_into(&mut g, func);
+    // A function that passed the verifier passes the walk too (it checks no features).
+    if let Ok(scan) = Scan::compute(func, None) {
+        build_into(&mut g, func, &scan);
+    }
     g
 }
 
-/// [`build`] into `g`, reusing its storage (for the next function).
-pub fn build_into(g: &mut Graph, func: &ir::Function) {
+/// [`build`] into `g`, reusing its storage (for the next function), from the blocks and
+/// branches `scan` found (Cranelift's layout is a linked list: walking it again costs a
+/// call per block, and cache misses).
+pub fn build_into(g: &mut Graph, func: &ir::Function, scan: &Scan) {
     let dfg = &func.dfg;
     let blocks = dfg.num_blocks();
     g.nodes.clear();
@@ -224,8 +230,8 @@ pub fn build_into(g: &mut Graph, func: &ir::Function) {
     g.block_node.resize(blocks);
     g.entry = Node::default();
     g.num_dispatchers = 0;
-    // Reserve one node per block first, so block nodes are numbered in layout order.
-    for block in func.layout.blocks() {
+    // One node per block first, so block nodes are numbered in layout order.
+    for &block in &scan.blocks {
         let node = g.nodes.push(NodeData {
             kind: NodeKind::Block(block),
             exit: Exit::Stop,
@@ -234,16 +240,15 @@ pub fn build_into(g: &mut Graph, func: &ir::Function) {
         });
         g.block_node[block] = node;
     }
-    if let Some(entry) = func.layout.entry_block() {
-        g.entry = g.block_node[entry];
-    }
     let mut succs: Vec<Edge> = Vec::with_capacity(8);
     let mut tables = std::mem::take(&mut g.tables);
-    for block in func.layout.blocks() {
-        let node = g.block_node[block];
-        let Some(inst) = func.layout.last_inst(block) else {
+    for b in 0..scan.blocks.len() {
+        let node = Node::new(b);
+        // A branch can only end a block.
+        let Some(k) = scan.block_range(b).last().filter(|&k| scan.is_branch(k)) else {
             continue;
         };
+        let inst = scan.inst(k);
         succs.clear();
         let pool = &dfg.value_lists;
         let exit = match &dfg.insts[inst] {

@@ -214,7 +214,7 @@ pub fn lower_function_in(
             return Err(violation);
         }
     }
-    cfg::graph::build_into(graph, func);
+    cfg::graph::build_into(graph, func, scan);
     order.recompute(graph);
     if !order.is_reducible() {
         cfg::irreducible::make_reducible(graph, order);

@@ -104,8 +104,6 @@ pub struct ValueFacts {
     pub no_effect_between: bool,
     /// See `no_effect_between`.
     pub all_pure_between: bool,
-    /// The effects and non-pure instructions of its block up to its definition.
-    pub at_def: (u32, u32),
 }
 
 impl Default for ValueFacts {
@@ -122,7 +120,6 @@ impl Default for ValueFacts {
             read_in_block: false,
             no_effect_between: false,
             all_pure_between: false,
-            at_def: (0, 0),
         }
     }
 }
@@ -298,13 +295,13 @@ impl Scan {
         s.index.clear_to(n_insts);
         s.ordinal.clear_to(dfg.num_blocks());
         refill(&mut s.facts, n_values, ValueFacts::default());
+        s.schedule.begin_function();
         let pool = &dfg.value_lists;
         for block in func.layout.blocks() {
             let ord = s.blocks.len() as u32;
             s.blocks.push(block);
             s.ordinal[block] = ord;
             s.block_start.push(s.rows.len() as u32);
-            s.schedule.begin_block();
             let params = dfg.block_params(block);
             s.num_params += params.len();
             for &p in params {
@@ -400,8 +397,15 @@ impl Scan {
                 if gate.is_some() && results.is_empty() {
                     check_type(func, inst, ty)?;
                 }
-                s.schedule
-                    .define(opcode, data, info.class, info.branch, results, &mut s.facts);
+                s.schedule.define(
+                    k as u32,
+                    opcode,
+                    data,
+                    info.class,
+                    info.branch,
+                    results,
+                    &mut s.facts,
+                );
                 s.rows.push(Row {
                     inst,
                     class: info.class,

@@ -11,7 +11,12 @@ use cranelift_codegen::ir::{self, Value};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::ValType;
 
-const NO_LOCAL: u32 = u32::MAX;
+/// [`Locals::word`] of a value kept in a local not numbered yet (or of no value of the
+/// function).
+pub const NO_LOCAL: u32 = u32::MAX;
+/// [`Locals::word`] of a value not placed in a local (see
+/// [`Locals::mark_off_locals`]); it gets one if its lowering needs it after all.
+pub const OFF_LOCALS: u32 = u32::MAX - 1;
 
 /// The locals of one function being lowered.
 pub struct Locals {
@@ -161,7 +166,7 @@ impl Locals {
     /// (from its type's run of `run`, if there is one with room).
     pub fn of(&mut self, value: Value, ty: ValType, run: Run) -> u32 {
         let local = self.of_value[value];
-        if local != NO_LOCAL {
+        if local < OFF_LOCALS {
             return local;
         }
         // From its type's run if there is one with room (a lowering that sends values
@@ -189,7 +194,23 @@ impl Locals {
     /// The local of `value` if it has one.
     pub fn get(&self, value: Value) -> Option<u32> {
         let local = self.of_value[value];
-        (local != NO_LOCAL).then_some(local)
+        (local < OFF_LOCALS).then_some(local)
+    }
+
+    /// What lowering reads first of `value` (alias-resolved) in one load: its local, or
+    /// [`NO_LOCAL`] (kept in a local not numbered yet), or [`OFF_LOCALS`].
+    #[inline]
+    pub fn word(&self, value: Value) -> u32 {
+        self.of_value[value]
+    }
+
+    /// Mark `values` as not placed in locals (see [`Locals::word`]), after a reset: the
+    /// lowering then tells a value in a local from the others without reading the
+    /// placement.
+    pub fn mark_off_locals(&mut self, values: &[Value]) {
+        for &value in values {
+            self.of_value[value] = OFF_LOCALS;
+        }
     }
 
     /// Borrow a scratch local of type `ty`; give it back with [`Locals::release`].
@@ -235,7 +256,7 @@ impl Locals {
     pub fn named(&self) -> impl Iterator<Item = (Value, u32)> + '_ {
         self.of_value
             .iter()
-            .filter(|(_, &l)| l != NO_LOCAL)
+            .filter(|(_, &l)| l < OFF_LOCALS)
             .map(|(v, &l)| (v, l))
     }
 }
@@ -259,6 +280,25 @@ mod tests {
         assert_eq!(locals.scratch(ValType::I32), t, "scratch locals are reused");
         assert_ne!(locals.scratch(ValType::I32), t);
         assert_eq!(locals.declared(), &[(ValType::I64, 1), (ValType::I32, 2)]);
+    }
+
+    /// A value marked as not placed in a local has none, says so in its word, and gets
+    /// one when its lowering needs it after all.
+    #[test]
+    fn values_off_locals_get_a_local_on_demand() {
+        let text =
+            "function %f(i32) -> i32 {\nblock0(v0: i32):\n    v1 = iconst.i32 1\n    return v1\n}";
+        let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
+        let v = |n| Value::from_u32(n);
+        let mut locals = Locals::new(&func);
+        locals.mark_off_locals(&[v(1)]);
+        assert_eq!(locals.word(v(1)), OFF_LOCALS);
+        assert_eq!(locals.word(v(2)), NO_LOCAL);
+        assert_eq!(locals.word(v(0)), 0);
+        assert_eq!(locals.get(v(1)), None);
+        assert_eq!(locals.named().count(), 1, "only the parameter is named");
+        assert_eq!(locals.of(v(1), ValType::I32, Run::Results), 1);
+        assert_eq!(locals.word(v(1)), 1);
     }
 
     /// Opt level none: each value kept in a local has its own from its type's run, in

@@ -388,6 +388,7 @@ fn attempt<'a>(
         );
         locals.reset(func, Some(&coloring));
     }
+    locals.mark_off_locals(scan.off_locals());
     let mut code = std::mem::take(&mut spare.code);
     code.clear();
     code.reserve(64 + 16 * func.dfg.num_insts());

@@ -5,7 +5,7 @@
 use crate::cfg::{self, structure::NodeEmitter, Graph, Node, NodeKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameLayout;
-use crate::locals::Locals;
+use crate::locals::{Locals, OFF_LOCALS};
 use crate::module::env::ref_val_type;
 use crate::module::env::ModuleEnv;
 use crate::scan::Scan;
@@ -147,12 +147,15 @@ impl<'a> FuncLower<'a> {
     /// or a rematerialized constant.
     pub fn get(&mut self, value: Value) {
         let value = self.resolve(value);
-        // Tested apart from the others: most values are in locals, and a `match` on the
-        // placement compiles to an indirect jump, which the processor predicts badly.
-        if self.placement[value] != Placement::Local && self.emit_at_use(value) {
-            return;
+        // One load tells most values (in a local already numbered) from the others; the
+        // placement is read only for a value not in a local.
+        let mut local = self.locals.word(value);
+        if local >= OFF_LOCALS {
+            if local == OFF_LOCALS && self.emit_at_use(value) {
+                return;
+            }
+            local = self.new_local(value);
         }
-        let local = self.local_of_resolved(value);
         // `local.set x; local.get x` is `local.tee x`.
         if let Some((l, start, end)) = self.last_set {
             if l == local && end == self.code.len() {
@@ -191,22 +194,33 @@ impl<'a> FuncLower<'a> {
     /// Pop into `value` (a tree or rematerialized value stays on the stack). `value` is a
     /// result or a block parameter, which Cranelift never makes an alias: no resolving.
     pub fn set(&mut self, value: Value) {
-        if matches!(self.placement[value], Placement::Tree | Placement::Remat) {
-            if !self.emitted[value] {
-                // Set outside the emission at its use: the lowering sets it twice.
-                self.misplace(value);
+        let mut local = self.locals.word(value);
+        if local >= OFF_LOCALS {
+            if local == OFF_LOCALS && self.set_off_locals(value) {
+                return;
             }
-            self.emitted[value] = false;
-            if self.placement[value] == Placement::Tree {
-                // Any later read of it is a second read.
-                self.emitted[value] = true;
-            }
-            return;
+            local = self.new_local(value);
         }
-        let local = self.local_of_resolved(value);
         let start = self.code.len();
         self.local_op(LOCAL_SET, local);
         self.last_set = Some((local, start, self.code.len()));
+    }
+
+    /// [`FuncLower::set`] of a value not placed in a local: a tree or rematerialized
+    /// value stays on the stack (`true`); any other (dead) is set in a local after all.
+    #[inline]
+    fn set_off_locals(&mut self, value: Value) -> bool {
+        let placement = self.placement[value];
+        if !matches!(placement, Placement::Tree | Placement::Remat) {
+            return false;
+        }
+        if !self.emitted[value] {
+            // Set outside the emission at its use: the lowering sets it twice.
+            self.misplace(value);
+        }
+        // Any later read of a tree is a second read.
+        self.emitted[value] = placement == Placement::Tree;
+        true
     }
 
     /// Pop into `value` (a result or block parameter, as for [`FuncLower::set`]), leaving
@@ -271,6 +285,8 @@ impl<'a> FuncLower<'a> {
     }
 
     /// Note that `value` cannot be kept off locals; the function will be lowered again.
+    #[cold]
+    #[inline(never)]
     fn misplace(&mut self, value: Value) {
         if !self.misplaced.contains(&value) {
             self.misplaced.push(value);

@@ -50,6 +50,8 @@ pub struct Scan {
     schedule: Schedule,
     /// The `stack_addr` and `symbol_value` instructions, in layout order.
     address_insts: Vec<Inst>,
+    /// The results not placed in locals (their rows are flagged [`AT_USE`]).
+    off_locals: Vec<Value>,
     /// The positions of the instructions the off-heap verifier looks at in a function
     /// without place addresses and references (see [`Scan::checked_instructions`]).
     checked: Vec<u32>,
@@ -196,6 +198,7 @@ impl Default for Scan {
             num_params: 0,
             schedule: Schedule::default(),
             address_insts: Vec::new(),
+            off_locals: Vec::new(),
             checked: Vec::new(),
             param_counts: [0; 4],
             local_counts: [0; 4],
@@ -220,6 +223,7 @@ impl Scan {
         }
         self.walk(func, gate)?;
         let s = self;
+        s.off_locals.clear();
         // Placed in layout order; the values left in locals are counted by type on the
         // way (block parameters were counted by the walk).
         for row in &mut s.rows {
@@ -235,6 +239,7 @@ impl Scan {
                     s.local_counts[numeric_pool(s.facts[value.index()].ty)] += 1;
                 } else {
                     row.flags |= AT_USE;
+                    s.off_locals.push(value);
                 }
             } else if row.res_end > row.res_start + 1 {
                 for &value in &s.results[row.res_start as usize..row.res_end as usize] {
@@ -440,6 +445,7 @@ impl Scan {
     /// the tree discipline. (The trees that carry them keep their class: stronger than
     /// they now need, which is safe.)
     pub fn keep_in_locals(&mut self, values: &[Value]) {
+        self.off_locals.retain(|v| !values.contains(v));
         for &v in values {
             if let Some(f) = self.facts.get_mut(v.index()) {
                 if f.placement != Placement::Local {
@@ -473,6 +479,7 @@ impl Scan {
     pub fn keep_all_in_locals(&mut self) {
         self.param_counts = [0; 4];
         self.local_counts = [0; 4];
+        self.off_locals.clear();
         for row in &mut self.rows {
             row.flags &= !AT_USE;
         }
@@ -487,6 +494,12 @@ impl Scan {
                 self.param_counts[numeric_pool(f.ty)] += 1;
             }
         }
+    }
+
+    /// The results not placed in locals (emitted where they are used, or dead), in
+    /// layout order.
+    pub fn off_locals(&self) -> &[Value] {
+        &self.off_locals
     }
 
     /// `value` with aliases resolved.

@@ -184,6 +184,12 @@ impl Locals {
         local
     }
 
+    /// Give `value` (alias-resolved) the local `local`, of its type, taken by the caller
+    /// (from [`Locals::scratch`]).
+    pub fn assign(&mut self, value: Value, local: u32) {
+        self.of_value[value] = local;
+    }
+
     /// Whether two values may share a local (coloring assigned them); without coloring
     /// every value has a local of its own.
     #[inline]

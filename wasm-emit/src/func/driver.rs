@@ -24,6 +24,20 @@ use wasm_encoder::ValType;
 /// The most locals (parameters included) wasm engines accept in one function.
 const MAX_LOCALS: usize = 50_000;
 
+/// How a lowering attempt gives values their locals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LocalMode {
+    /// Each value kept in a local has one of its own (opt level none).
+    Distinct,
+    /// As `Distinct`, except that the values read only in their own block (see
+    /// `ValueFacts::block_local`) share locals: each takes a free one of its type, and
+    /// gives it back once its last reader is lowered (opt level none, over the engines'
+    /// limit: no liveness analysis).
+    BlockReuse,
+    /// Locals shared as coloring decides (opt level speed, or over the limit still).
+    Colored,
+}
+
 /// What a local is named after in the name section.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LocalName {
@@ -120,6 +134,7 @@ struct Spare {
     slot_locals: SecondaryMap<StackSlot, u32>,
     callees: SecondaryMap<ir::FuncRef, u32>,
     pending_copies: Vec<(Value, Value)>,
+    reads_left: Vec<u32>,
     /// The name of each local, by index (built after lowering).
     names: Vec<Option<LocalName>>,
 }
@@ -133,6 +148,7 @@ impl Default for Spare {
             slot_locals: SecondaryMap::with_default(u32::MAX),
             callees: SecondaryMap::with_default(u32::MAX),
             pending_copies: Vec::new(),
+            reads_left: Vec::new(),
             names: Vec::new(),
         }
     }
@@ -147,6 +163,7 @@ impl Spare {
         self.slot_locals = lower.slot_locals;
         self.callees = lower.callees;
         self.pending_copies = lower.pending_copies;
+        self.reads_left = lower.reads_left;
     }
 }
 
@@ -232,13 +249,27 @@ pub fn lower_function_in(
     // function is lowered again (rare: a few instructions read an operand twice).
     //
     // At opt level none every value kept in a local gets one of its own, unless that
-    // passes the engines' limit: coloring then brings the count down (and takes over if
-    // the lowering's own locals push a function over after all).
+    // passes the engines' limit: the values read only in their own block then share
+    // locals as they die, and if that is not enough, coloring brings the count down
+    // (each takes over if the lowering's own locals push a function over after all).
     // (Results and parameters bound the count, and are counted first: the bound is
     // quicker to find.)
-    let mut distinct = *opt_level == OptLevel::None
-        && (scan.all_results().len() + scan.num_params() <= MAX_LOCALS
-            || scan.values_in_locals() <= MAX_LOCALS);
+    let sharing_fits = |scan: &mut Scan| {
+        if scan.find_reads_elsewhere() <= MAX_LOCALS {
+            LocalMode::BlockReuse
+        } else {
+            LocalMode::Colored
+        }
+    };
+    let mut mode = if *opt_level != OptLevel::None {
+        LocalMode::Colored
+    } else if scan.all_results().len() + scan.num_params() <= MAX_LOCALS
+        || scan.values_in_locals() <= MAX_LOCALS
+    {
+        LocalMode::Distinct
+    } else {
+        sharing_fits(scan)
+    };
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;
@@ -253,12 +284,15 @@ pub fn lower_function_in(
             analysis,
             scan,
             placement,
-            (distinct, color, structure, spare),
+            (mode, color, structure, spare),
         )?;
         if lower.misplaced.is_empty() {
-            if distinct && lower.locals.count() > MAX_LOCALS {
-                distinct = false;
+            if mode != LocalMode::Colored && lower.locals.count() > MAX_LOCALS {
                 spare.keep(lower);
+                mode = match mode {
+                    LocalMode::Distinct => sharing_fits(scan),
+                    _ => LocalMode::Colored,
+                };
                 continue;
             }
             break lower;
@@ -333,8 +367,8 @@ fn pools_by_wasm_type(
     pools.into_iter()
 }
 
-/// One lowering of `func` with the value placement `placement`, each value kept in a
-/// local in one of its own if `distinct`, else in locals shared as coloring decides.
+/// One lowering of `func` with the value placement `placement`, its values given locals
+/// as `mode` says.
 fn attempt<'a>(
     func: &'a ir::Function,
     env: &'a mut ModuleEnv,
@@ -342,8 +376,8 @@ fn attempt<'a>(
     analysis: &'a Analysis,
     scan: &'a Scan,
     placement: Placements<'a>,
-    (distinct, color_scratch, structure, spare): (
-        bool,
+    (mode, color_scratch, structure, spare): (
+        LocalMode,
         &mut ColorScratch,
         &mut cfg::structure::Scratch,
         &mut Spare,
@@ -354,7 +388,9 @@ fn attempt<'a>(
         None => val_type(scan.value_type(&func.dfg, v)),
     };
     let mut locals = spare.locals.take().unwrap_or_else(|| Locals::new(func));
-    if distinct {
+    if mode == LocalMode::BlockReuse {
+        locals.reset(func, None);
+    } else if mode == LocalMode::Distinct {
         if analysis.has_refs() {
             // A reference's wasm type is the analysis's: count by wasm type here.
             locals.reset_pooled(
@@ -398,6 +434,11 @@ fn attempt<'a>(
     slot_locals.clear();
     let mut callees = std::mem::take(&mut spare.callees);
     callees.clear();
+    let mut reads_left = std::mem::take(&mut spare.reads_left);
+    reads_left.clear();
+    if mode == LocalMode::BlockReuse {
+        reads_left.resize(func.dfg.num_values(), 0);
+    }
     let mut lower = FuncLower {
         func,
         env,
@@ -415,6 +456,7 @@ fn attempt<'a>(
         scan,
         callees,
         pending_copies: std::mem::take(&mut spare.pending_copies),
+        reads_left,
     };
     lower.prologue()?;
     let falls_through = cfg::structure::emit(graph, order, &mut lower, structure)?;

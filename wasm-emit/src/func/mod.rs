@@ -12,7 +12,7 @@ use crate::scan::Scan;
 use crate::stackify::{Placement, Placements};
 use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
-use cranelift_entity::SecondaryMap;
+use cranelift_entity::{EntityRef, SecondaryMap};
 use cranelift_offheap::analysis::Analysis;
 use cranelift_offheap::WasmType;
 use wasm_encoder::{InstructionSink, ValType};
@@ -80,6 +80,10 @@ pub struct FuncLower<'a> {
     pub callees: SecondaryMap<ir::FuncRef, u32>,
     /// A buffer for `copies`, kept so that copying allocates nothing.
     pending_copies: Vec<(Value, Value)>,
+    /// When values read only in their own block share locals (empty otherwise): by
+    /// value index, the reads of such a value not lowered yet, from when it takes its
+    /// local (0: none is counted); at 0 its local is free again.
+    reads_left: Vec<u32>,
 }
 
 impl<'a> FuncLower<'a> {
@@ -123,6 +127,21 @@ impl<'a> FuncLower<'a> {
     #[inline(never)]
     fn new_local(&mut self, value: Value) -> u32 {
         let ty = self.val_type_of(value);
+        if !self.reads_left.is_empty() {
+            let f = self.scan.facts(value);
+            if self.scan.block_local(value)
+                && f.count > 0
+                && matches!(
+                    ty,
+                    ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64
+                )
+            {
+                let local = self.locals.scratch(ty);
+                self.locals.assign(value, local);
+                self.reads_left[value.index()] = f.count;
+                return local;
+            }
+        }
         // Results are defined by an instruction; block parameters are not.
         let run = if self.scan.def_position(value).is_some() {
             crate::locals::Run::Results
@@ -180,6 +199,9 @@ impl<'a> FuncLower<'a> {
                 self.emitted[value] = true;
                 if let Some(k) = self.scan.def_position(value) {
                     if self.inst_at(k).is_ok() {
+                        if !self.reads_left.is_empty() {
+                            self.lowered_reads(k);
+                        }
                         return true;
                     }
                 }
@@ -434,8 +456,29 @@ impl<'a> FuncLower<'a> {
                 continue;
             }
             self.inst_at(k)?;
+            if !self.reads_left.is_empty() {
+                self.lowered_reads(k);
+            }
         }
         Ok(())
+    }
+
+    /// The instruction at position `k` (no branch) is lowered: give back the locals of
+    /// the values sharing them whose last read it was.
+    #[inline(never)]
+    fn lowered_reads(&mut self, k: usize) {
+        for &v in self.scan.operands(k) {
+            let left = &mut self.reads_left[v.index()];
+            if *left > 0 {
+                *left -= 1;
+                if *left == 0 {
+                    if let Some(local) = self.locals.get(v) {
+                        let ty = self.val_type_of(v);
+                        self.locals.release(ty, local);
+                    }
+                }
+            }
+        }
     }
 
     /// Push a CLIF integer as an i32 truth value (non-zero is true).

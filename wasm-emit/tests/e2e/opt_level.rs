@@ -1,6 +1,7 @@
 //! Opt levels: at `none` every value kept in a local has its own, declared in one run per
-//! type; a function that would need more locals than engines accept falls back to
-//! coloring. (Every other e2e test runs both levels through the harness.)
+//! type; a function that would need more locals than engines accept shares the locals of
+//! the values read only in their own block, and falls back to coloring if that is not
+//! enough. (Every other e2e test runs both levels through the harness.)
 
 use crate::harness::{build, parse};
 use cranelift_codegen::data_value::DataValue;
@@ -79,18 +80,83 @@ fn none_gives_each_value_its_own_local_in_one_run_per_type() {
 }
 
 #[test]
-fn none_falls_back_to_coloring_above_the_engines_local_limit() {
-    // 60,000 values that each need a local: more than the 50,000 engines accept.
+fn none_shares_locals_above_the_engines_local_limit() {
+    // 60,000 values that each need a local: more than the 50,000 engines accept. Each is
+    // read only in its block, so they share locals as they die.
     let n = 60_000;
     let text = doubling_chain(n, "i32", "iadd");
     let groups = local_groups(&compile_at(&text, OptLevel::None));
     let locals: u32 = groups.iter().map(|g| g.0).sum();
-    assert!(locals < 10, "colored instead: {groups:?}");
+    assert!(locals < 10, "shared instead: {groups:?}");
     // x doubled 60,000 times wraps to 0 for every x; 3 doubled 31 times is 1 << 31.
     let m = build(&text);
     m.expect("chain", &[DataValue::I32(5)], &[DataValue::I32(0)]);
     let m = build(&doubling_chain(31, "i32", "iadd"));
     m.expect("chain", &[DataValue::I32(1)], &[DataValue::I32(i32::MIN)]);
+}
+
+/// `blocks` blocks, each computing from its parameter three values read only in the
+/// block and kept in locals (`a`, read by two instructions, `d` and `e`), a tree (`f`)
+/// and the next block's argument (`g`). `e` is defined between `a`'s reads: had `a`'s
+/// local been given back at its first reader, `e` would take it. Every `stride`-th block
+/// also reads the entry's `v1` (live across all blocks).
+fn block_chain(blocks: usize, stride: usize) -> String {
+    let mut text = String::from("function %blocks(i32) -> i32 {\nblock0(v0: i32):\n");
+    writeln!(
+        text,
+        "    v1 = iadd v0, v0\n    v2 = imul v1, v1\n    jump block1(v2)"
+    )
+    .unwrap();
+    for k in 1..=blocks {
+        let [p, a, d, e, f, g] = std::array::from_fn(|i| 6 * k + i);
+        writeln!(text, "block{k}(v{p}: i32):").unwrap();
+        let other = if k % stride == 0 { 1 } else { p };
+        writeln!(text, "    v{a} = iadd v{p}, v{other}").unwrap();
+        writeln!(text, "    v{d} = imul v{a}, v{a}").unwrap();
+        writeln!(text, "    v{e} = iadd v{d}, v{d}").unwrap();
+        writeln!(text, "    v{f} = isub v{e}, v{a}").unwrap();
+        writeln!(text, "    v{g} = imul v{f}, v{e}").unwrap();
+        if k < blocks {
+            writeln!(text, "    jump block{}(v{g})", k + 1).unwrap();
+        } else {
+            writeln!(text, "    return v{g}").unwrap();
+        }
+    }
+    text.push_str("}\n");
+    text
+}
+
+#[test]
+fn none_shares_only_the_locals_of_values_read_in_their_own_block() {
+    // 20,000 blocks: a parameter each (20,000 values set by branches, with their own
+    // locals) and three values read only in their block (60,000 more: over the limit
+    // with a local each, so these share a few).
+    let blocks = 20_000;
+    let text = block_chain(blocks, 1000);
+    let groups = local_groups(&compile_at(&text, OptLevel::None));
+    let locals: u32 = groups.iter().map(|g| g.0).sum();
+    assert!(
+        (blocks as u32..blocks as u32 + 10).contains(&locals),
+        "{locals} locals: {groups:?}"
+    );
+    let m = build(&text);
+    for x in [0, 1, -3, 12345, i32::MIN] {
+        m.agree("blocks", &[DataValue::I32(x)]);
+    }
+}
+
+#[test]
+fn none_colors_above_the_limit_when_sharing_is_not_enough() {
+    // 55,000 blocks: 55,000 parameters, more than engines accept as locals whatever
+    // the values read in their own block do: coloring brings them under the limit.
+    let text = block_chain(55_000, 1000);
+    let groups = local_groups(&compile_at(&text, OptLevel::None));
+    let locals: u32 = groups.iter().map(|g| g.0).sum();
+    assert!(locals <= 50_000, "colored instead: {groups:?}");
+    let m = build(&text);
+    for x in [0, 7, i32::MAX] {
+        m.agree("blocks", &[DataValue::I32(x)]);
+    }
 }
 
 #[test]
@@ -119,11 +185,12 @@ fn none_counts_only_the_values_kept_in_locals_against_the_limit() {
 }
 
 #[test]
-fn none_colors_a_function_its_own_scratch_locals_push_over_the_limit() {
+fn none_shares_the_locals_of_a_function_its_own_scratch_locals_push_over_the_limit() {
     // 50,000 values in locals, the parameter included: the chain's values, read twice
     // each (its last is read once, on the stack), and the narrowed value the rotate reads
     // twice (the rotate's result is read once). That fits the engines' limit, but a
-    // rotate of an i8 takes a scratch local: 50,001. Opt level none then colors it.
+    // rotate of an i8 takes a scratch local: 50,001. Opt level none then shares the
+    // locals of the chain's values, each read only in its block.
     let n = 49_999;
     let mut text = doubling_chain(n, "i32", "iadd");
     let ret = format!("    return v{n}\n}}\n");
@@ -136,7 +203,7 @@ fn none_colors_a_function_its_own_scratch_locals_push_over_the_limit() {
     writeln!(text, "    return v{}\n}}", n + 3).unwrap();
     let groups = local_groups(&compile_at(&text, OptLevel::None));
     let locals: u32 = groups.iter().map(|g| g.0).sum();
-    assert!(locals < 10, "colored instead: {groups:?}");
+    assert!(locals < 10, "shared instead: {groups:?}");
     let m = build(&text);
     m.agree("chain", &[DataValue::I32(3)]);
 }

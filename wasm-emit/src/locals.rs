@@ -271,13 +271,24 @@ impl Locals {
 mod tests {
     use super::*;
 
+    /// `function %f(i32) -> ty`, returning a constant `v1`.
+    fn returning_constant(ty: &str) -> ir::Function {
+        let text = format!(
+            "function %f(i32) -> {ty} {{\nblock0(v0: i32):\n    v1 = iconst.{ty} 1\n    return v1\n}}"
+        );
+        cranelift_reader::parse_functions(&text).unwrap().remove(0)
+    }
+
+    fn v(n: u32) -> Value {
+        Value::from_u32(n)
+    }
+
     #[test]
     fn params_first_then_values_and_reused_scratch() {
         let text = "function %f(i32, f64) -> i64 {\nblock0(v0: i32, v1: f64):\n    v2 = iconst.i64 1\n    return v2\n}";
         let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
         let mut locals = Locals::new(&func);
         assert_eq!(locals.num_params(), 2);
-        let v = |n| Value::from_u32(n);
         assert_eq!(locals.of(v(1), ValType::F64, Run::Results), 1);
         assert_eq!(locals.of(v(2), ValType::I64, Run::Results), 2);
         assert_eq!(locals.of(v(2), ValType::I64, Run::Results), 2, "stable");
@@ -292,11 +303,7 @@ mod tests {
     /// one when its lowering needs it after all.
     #[test]
     fn values_off_locals_get_a_local_on_demand() {
-        let text =
-            "function %f(i32) -> i32 {\nblock0(v0: i32):\n    v1 = iconst.i32 1\n    return v1\n}";
-        let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
-        let v = |n| Value::from_u32(n);
-        let mut locals = Locals::new(&func);
+        let mut locals = Locals::new(&returning_constant("i32"));
         locals.mark_off_locals(&[v(1)]);
         assert_eq!(locals.word(v(1)), OFF_LOCALS);
         assert_eq!(locals.word(v(2)), NO_LOCAL);
@@ -311,10 +318,7 @@ mod tests {
     /// the order of first use; parameters stay first; fresh locals come after the runs.
     #[test]
     fn pooled_locals_are_grouped_by_type() {
-        let text =
-            "function %f(i32) -> i64 {\nblock0(v0: i32):\n    v1 = iconst.i64 1\n    return v1\n}";
-        let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
-        let v = |n| Value::from_u32(n);
+        let func = returning_constant("i64");
         let mut locals = Locals::new(&func);
         let pools = [
             (ValType::I64, Run::Params, 1),

@@ -198,10 +198,7 @@ impl<'a> FuncLower<'a> {
             Placement::Tree | Placement::Remat => {
                 self.emitted[value] = true;
                 if let Some(k) = self.scan.def_position(value) {
-                    if self.inst_at(k).is_ok() {
-                        if !self.reads_left.is_empty() {
-                            self.lowered_reads(k);
-                        }
+                    if self.lower_row(k).is_ok() {
                         return true;
                     }
                 }
@@ -455,16 +452,24 @@ impl<'a> FuncLower<'a> {
             if scan.emitted_at_use(k) {
                 continue;
             }
-            self.inst_at(k)?;
-            if !self.reads_left.is_empty() {
-                self.lowered_reads(k);
-            }
+            self.lower_row(k)?;
         }
         Ok(())
     }
 
-    /// The instruction at position `k` (no branch) is lowered: give back the locals of
-    /// the values sharing them whose last read it was.
+    /// Lower the instruction at position `k` (no branch), where it stands or where its
+    /// result is used, then give back the locals of the values sharing them whose last
+    /// read it was.
+    #[inline]
+    fn lower_row(&mut self, k: usize) -> Result<()> {
+        self.inst_at(k)?;
+        if !self.reads_left.is_empty() {
+            self.lowered_reads(k);
+        }
+        Ok(())
+    }
+
+    /// See [`FuncLower::lower_row`].
     #[inline(never)]
     fn lowered_reads(&mut self, k: usize) {
         for &v in self.scan.operands(k) {

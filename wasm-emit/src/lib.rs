@@ -66,11 +66,12 @@ pub use target::Target;
 
 use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::{ir, settings, verify_function};
+use cranelift_entity::EntityRef;
 use cranelift_offheap::analysis::{func_refs_of, Analysis};
 use cranelift_offheap::FuncRefs;
 use cranelift_offheap::ModuleDecls;
 use module::env::{ModuleEnv, WasmSig};
-use module::DefinedFunction;
+use module::{DefinedFunction, FuncName};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
@@ -346,10 +347,8 @@ pub fn compile_with_layout(
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
     // Definitions first, so that finding imports can ask which callees are defined.
     for (func, refs) in functions.iter().zip(&func_refs) {
-        env.define(
-            func.name.to_string(),
-            WasmSig::of(&func.signature, &refs.signature),
-        )?;
+        let type_index = env.type_index_of(&func.signature, &refs.signature);
+        env.define(&func.name, type_index)?;
     }
     declare_imports(&mut env, functions, &func_refs, options)?;
     drop(func_refs);
@@ -376,7 +375,7 @@ pub fn compile_with_layout(
             layout.func_names.get(&func.name.to_string()).cloned()
         };
         defined.push(DefinedFunction {
-            name: renamed.unwrap_or_else(|| export_name(&func.name)),
+            name: renamed.map_or(FuncName::Clif(&func.name), FuncName::Text),
             export: options.export_functions,
         });
     }
@@ -388,16 +387,15 @@ pub fn compile_with_layout(
         let index = first_defined + defined.len() as u32;
         func::lower_function_in(&helper_func, &mut env, &mut workspace, (&mut bodies, index))?;
         defined.push(DefinedFunction {
-            name: helper.name(),
+            name: FuncName::Text(helper.name()),
             export: false,
         });
         next += 1;
     }
-    if options.export_functions
-        && env.uses_memory
-        && layout.memory.is_none()
-        && defined.iter().any(|f| f.name == "memory")
-    {
+    if options.export_functions && env.uses_memory && layout.memory.is_none() && {
+        let mut buf = String::new();
+        defined.iter().any(|f| f.name.text(&mut buf) == "memory")
+    } {
         return Err(Error::new(
             ErrorKind::Invalid,
             "%memory",
@@ -437,7 +435,10 @@ fn declare_imports(
     // Only the definitions are in `env` yet: a callee it knows is defined.
     let mut imported: Vec<(String, WasmSig)> = Vec::new();
     let mut imported_index: FxHashMap<String, usize> = FxHashMap::default();
+    let mut known = Vec::new();
     for (func, refs) in functions.iter().zip(func_refs) {
+        known.clear();
+        known.resize(func.dfg.ext_funcs.len(), module::env::NO_CALLEE);
         for (func_ref, ext) in isel::declared_callees(func) {
             if matches!(
                 ext.name,
@@ -447,8 +448,10 @@ fn declare_imports(
             {
                 continue;
             }
-            // Defined callees are found by name without printing it.
-            if env.lookup_external(func, &ext.name).is_some() {
+            // Defined callees are found by name without printing it, and recorded for
+            // the lowering.
+            if let Some(ordinal) = env.defined_callee(func, &ext.name) {
+                known[func_ref.index()] = ordinal;
                 continue;
             }
             let key = isel::callee_key(func, func_ref);
@@ -481,6 +484,7 @@ fn declare_imports(
                 }
             }
         }
+        env.record_known_callees(&known);
     }
     // Callees the layout imports under its own names are not imported again.
     let mut by_layout = vec![false; imported.len()];

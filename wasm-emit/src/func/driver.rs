@@ -270,6 +270,8 @@ pub fn lower_function_in(
     } else {
         sharing_fits(scan)
     };
+    spare.callees.clear();
+    env.fill_known_callees(index, &mut spare.callees);
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;
@@ -432,8 +434,9 @@ fn attempt<'a>(
     emitted.clear_to(func.dfg.num_values());
     let mut slot_locals = std::mem::take(&mut spare.slot_locals);
     slot_locals.clear();
-    let mut callees = std::mem::take(&mut spare.callees);
-    callees.clear();
+    // Cleared, and the known callees filled in, once per function (see
+    // `lower_function_in`): every attempt resolves the same callees.
+    let callees = std::mem::take(&mut spare.callees);
     let mut reads_left = std::mem::take(&mut spare.reads_left);
     reads_left.clear();
     if mode == LocalMode::BlockReuse {

@@ -10,6 +10,7 @@ use crate::runtime::Helper;
 use crate::target::Target;
 use crate::types::val_type;
 use cranelift_codegen::ir;
+use cranelift_entity::{EntityRef, SecondaryMap};
 use cranelift_offheap::{GlobalId, ModuleDecls, RefType, SigRefs, TableId, WasmType};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
@@ -44,7 +45,7 @@ pub fn wasm_val_type(t: WasmType) -> ValType {
 }
 
 /// A function signature in wasm terms.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct WasmSig {
     /// Parameter types.
     pub params: Vec<ValType>,
@@ -55,22 +56,32 @@ pub struct WasmSig {
 impl WasmSig {
     /// The wasm signature of a CLIF signature whose entries `refs` marks as references.
     pub fn of(sig: &ir::Signature, refs: &SigRefs) -> WasmSig {
+        let mut wasm = WasmSig {
+            params: Vec::new(),
+            results: Vec::new(),
+        };
+        wasm.refill(sig, refs);
+        wasm
+    }
+
+    /// Make this the wasm signature of `sig` (see [`WasmSig::of`]), in its own storage.
+    fn refill(&mut self, sig: &ir::Signature, refs: &SigRefs) {
         let ty =
             |p: &ir::AbiParam, r: Option<RefType>| r.map_or(val_type(p.value_type), ref_val_type);
-        WasmSig {
-            params: sig
-                .params
+        self.params.clear();
+        self.params.extend(
+            sig.params
                 .iter()
                 .enumerate()
-                .map(|(i, p)| ty(p, refs.param(i)))
-                .collect(),
-            results: sig
-                .returns
+                .map(|(i, p)| ty(p, refs.param(i))),
+        );
+        self.results.clear();
+        self.results.extend(
+            sig.returns
                 .iter()
                 .enumerate()
-                .map(|(i, p)| ty(p, refs.ret(i)))
-                .collect(),
-        }
+                .map(|(i, p)| ty(p, refs.ret(i))),
+        );
     }
 
     /// Whether any entry is a reference.
@@ -170,7 +181,19 @@ pub struct ModuleEnv {
     given_slots: HashMap<u32, u32>,
     /// Initial stack pointer (top of the shadow stack).
     pub stack_top: u64,
+    /// The callees each defined function calls by a defined function's name, found once
+    /// while the imports are declared: per `FuncRef` (by index) the callee's defined
+    /// ordinal, or `NO_CALLEE`. Lowering then resolves those calls without a table
+    /// lookup, which misses the cache in a module of a hundred thousand functions.
+    known_callees: Vec<u32>,
+    /// Where each defined function's run in `known_callees` starts, and one past the last.
+    known_callee_start: Vec<u32>,
+    /// Storage for [`ModuleEnv::type_index_of`].
+    sig_scratch: WasmSig,
 }
+
+/// A `FuncRef` whose callee is not known in advance (see `ModuleEnv::known_callees`).
+pub const NO_CALLEE: u32 = u32::MAX;
 
 impl ModuleEnv {
     /// An environment for `target` with the extension's declarations `decls`.
@@ -225,7 +248,24 @@ impl ModuleEnv {
                 .any(|d| !matches!(d.mode, SegmentMode::Active { .. })),
             given_slots: HashMap::new(),
             stack_top,
+            known_callees: Vec::new(),
+            known_callee_start: vec![0],
+            sig_scratch: WasmSig::default(),
         }
+    }
+
+    /// The type index of the wasm signature of `sig` (see [`WasmSig::of`]), interned
+    /// without allocating when it is known (a module may have a hundred thousand
+    /// functions and a few signatures).
+    pub fn type_index_of(&mut self, sig: &ir::Signature, refs: &SigRefs) -> u32 {
+        let mut scratch = std::mem::take(&mut self.sig_scratch);
+        scratch.refill(sig, refs);
+        let index = match self.types.get(&scratch) {
+            Some(&index) => index,
+            None => self.type_index(scratch.clone()),
+        };
+        self.sig_scratch = scratch;
+        index
     }
 
     /// The type index of `sig`, interned.
@@ -256,16 +296,15 @@ impl ModuleEnv {
         index
     }
 
-    /// Declare a defined function under its CLIF name; its index (returned) counts the
-    /// imports declared so far.
-    pub fn define(&mut self, key: String, sig: WasmSig) -> Result<u32> {
-        let type_index = self.type_index(sig);
+    /// Declare a defined function of type `type_index` under its CLIF name (not printed: a module may have a
+    /// hundred thousand); its index (returned) counts the imports declared so far.
+    pub fn define(&mut self, name: &ir::UserFuncName, type_index: u32) -> Result<u32> {
         let ordinal = self.defined_types.len() as u32;
         let index = self.imports.len() as u32 + ordinal;
-        if self.names.insert(&key, DEFINED | ordinal).is_some() {
+        if self.names.insert_func(name, DEFINED | ordinal).is_some() {
             return Err(Error::new(
                 ErrorKind::Invalid,
-                key,
+                name.to_string(),
                 "a function with this name is already defined in the module",
             )
             .with_hint("give every function a unique name"));
@@ -286,6 +325,46 @@ impl ModuleEnv {
         self.names
             .get_external(func, name)
             .map(|entry| self.function_index(entry))
+    }
+
+    /// The defined ordinal of callee `name` of `func`, if it is a defined function found
+    /// by its user or test-case name.
+    pub fn defined_callee(&self, func: &ir::Function, name: &ir::ExternalName) -> Option<u32> {
+        self.names
+            .get_external(func, name)
+            .filter(|entry| entry & DEFINED != 0)
+            .map(|entry| entry & !DEFINED)
+    }
+
+    /// Record the next defined function's callees: per `FuncRef` index, the callee's
+    /// defined ordinal or `NO_CALLEE` (see `known_callees`).
+    pub fn record_known_callees(&mut self, ordinals: &[u32]) {
+        self.known_callees.extend_from_slice(ordinals);
+        self.known_callee_start
+            .push(self.known_callees.len() as u32);
+    }
+
+    /// Set the function index of every known callee of function `index` in `callees`
+    /// (nothing for a function whose callees were not recorded).
+    pub fn fill_known_callees(&self, index: u32, callees: &mut SecondaryMap<ir::FuncRef, u32>) {
+        let imports = self.imports.len() as u32;
+        let Some(ordinal) = index.checked_sub(imports) else {
+            return;
+        };
+        let (Some(&start), Some(&end)) = (
+            self.known_callee_start.get(ordinal as usize),
+            self.known_callee_start.get(ordinal as usize + 1),
+        ) else {
+            return;
+        };
+        for (i, &callee) in self.known_callees[start as usize..end as usize]
+            .iter()
+            .enumerate()
+        {
+            if callee != NO_CALLEE {
+                callees[ir::FuncRef::new(i)] = imports + callee;
+            }
+        }
     }
 
     /// Whether the CLIF name `key` is a defined function.

@@ -10,6 +10,7 @@ mod output;
 pub use bodies::{write_i64, write_u32, write_u64, Bodies};
 
 use crate::error::{Error, ErrorKind, Result};
+use cranelift_codegen::ir;
 use cranelift_offheap::{ConstValue, GlobalDecl, RefType as OffHeapRef, TableDecl};
 use env::{heap_type, wasm_val_type, ModuleEnv};
 use layout::{DataSegment, SegmentMode};
@@ -29,11 +30,46 @@ pub fn pages_for(bytes: u64) -> u64 {
 }
 
 /// What assembly needs of a defined function besides its body (see [`Bodies`]).
-pub struct DefinedFunction {
-    /// Name for the name section and exports (without `%`).
-    pub name: String,
+pub struct DefinedFunction<'a> {
+    /// Name for the name section and exports.
+    pub name: FuncName<'a>,
     /// Whether to export it under `name`.
     pub export: bool,
+}
+
+/// A defined function's name in the module: its CLIF name (without the `%` of a test-case
+/// name), printed only as assembly writes it, since a module may have a hundred thousand;
+/// or a name of its own.
+pub enum FuncName<'a> {
+    /// The function's CLIF name.
+    Clif(&'a ir::UserFuncName),
+    /// A name given by the layout, or a helper's.
+    Text(String),
+}
+
+impl FuncName<'_> {
+    /// The name as text, printed into `buf` if need be.
+    pub fn text<'b>(&'b self, buf: &'b mut String) -> &'b str {
+        use std::fmt::Write;
+        match self {
+            FuncName::Text(text) => text,
+            FuncName::Clif(ir::UserFuncName::Testcase(name)) => {
+                match std::str::from_utf8(name.raw()) {
+                    Ok(text) => text,
+                    Err(_) => {
+                        buf.clear();
+                        buf.push_str(&String::from_utf8_lossy(name.raw()));
+                        buf
+                    }
+                }
+            }
+            FuncName::Clif(name) => {
+                buf.clear();
+                write!(buf, "{name}").expect("printing to a String");
+                buf
+            }
+        }
+    }
 }
 
 /// The wasm features a module built from `env` uses.
@@ -244,9 +280,14 @@ pub fn assemble(
     }
 
     let mut exports = ExportSection::new();
+    let mut buf = String::new();
     for (i, f) in functions.iter().enumerate() {
         if f.export {
-            exports.export(&f.name, ExportKind::Func, num_imports + i as u32);
+            exports.export(
+                f.name.text(&mut buf),
+                ExportKind::Func,
+                num_imports + i as u32,
+            );
         }
     }
     match &env.layout.memory {
@@ -380,9 +421,10 @@ fn names(env: &ModuleEnv, functions: &[DefinedFunction], bodies: &Bodies) -> Nam
         func_names.append(i as u32, &import.name);
     }
     let num_imports = env.imports.len() as u32;
+    let mut buf = String::new();
     for (i, f) in functions.iter().enumerate() {
         let index = num_imports + i as u32;
-        func_names.append(index, &f.name);
+        func_names.append(index, f.name.text(&mut buf));
     }
     let mut global_names = NameMap::new();
     let mut declared: Vec<(u32, &str)> = env

@@ -102,6 +102,17 @@ impl NameIndex {
         }
     }
 
+    /// Map the function name `name` to `value` without printing it (the key is the one
+    /// its printed form maps to); the value it had before, if any.
+    pub fn insert_func(&mut self, name: &ir::UserFuncName, value: u32) -> Option<u32> {
+        match name {
+            ir::UserFuncName::User(user) => self.user.insert((user.namespace, user.index), value),
+            ir::UserFuncName::Testcase(name) => {
+                self.testcase.insert(NameBytes::new(name.raw()), value)
+            }
+        }
+    }
+
     /// The value of the printed name `name`.
     pub fn get(&self, name: &str) -> Option<u32> {
         match key(name) {
@@ -157,6 +168,18 @@ mod tests {
         assert_eq!(index.insert("%callee", 2), None);
         assert_eq!(index.insert("plain", 3), None);
         assert_eq!(index.insert("u3:17", 4), Some(1), "same key, replaced");
+        let func_name = ir::UserFuncName::user(3, 17);
+        assert_eq!(
+            index.insert_func(&func_name, 4),
+            Some(4),
+            "unprinted, same key"
+        );
+        let func_name = ir::UserFuncName::testcase("callee");
+        assert_eq!(
+            index.insert_func(&func_name, 2),
+            Some(2),
+            "unprinted, same key"
+        );
         assert_eq!(
             index.get_external(&func, &ExternalName::User(user)),
             Some(4)

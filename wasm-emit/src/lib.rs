@@ -151,11 +151,7 @@ impl Default for Options {
 
 /// The export name of a CLIF function name: `%name` → `name`, `u1:2` stays `u1:2`.
 pub fn export_name(name: &ir::UserFuncName) -> String {
-    let mut text = name.to_string();
-    if text.starts_with('%') {
-        text.remove(0);
-    }
-    text
+    FuncName::Clif(name).text(&mut String::new()).to_owned()
 }
 
 /// Check that `func` is valid CLIF, keeps the off-heap rules of `decls`, and uses only
@@ -347,6 +343,9 @@ pub fn compile_with_layout(
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
     // Definitions first, so that finding imports can ask which callees are defined.
     for (func, refs) in functions.iter().zip(&func_refs) {
+        if let ir::UserFuncName::Testcase(name) = &func.name {
+            utf8_name(name.raw(), func, "the function's name")?;
+        }
         let type_index = env.type_index_of(&func.signature, &refs.signature);
         env.define(&func.name, type_index)?;
     }
@@ -392,10 +391,12 @@ pub fn compile_with_layout(
         });
         next += 1;
     }
-    if options.export_functions && env.uses_memory && layout.memory.is_none() && {
+    // Printing every name is left for the case where the memory is exported.
+    let named_memory = || {
         let mut buf = String::new();
         defined.iter().any(|f| f.name.text(&mut buf) == "memory")
-    } {
+    };
+    if options.export_functions && env.uses_memory && layout.memory.is_none() && named_memory() {
         return Err(Error::new(
             ErrorKind::Invalid,
             "%memory",
@@ -423,6 +424,27 @@ pub fn compile_with_layout(
         module::validate(&bytes, used)?;
     }
     Ok(bytes)
+}
+
+/// Check that the test-case name `bytes` (`what`, of `func`) is UTF-8: wasm names are,
+/// and Cranelift panics printing one that is not.
+fn utf8_name(bytes: &[u8], func: &ir::Function, what: &str) -> Result<()> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok(());
+    }
+    let function = match &func.name {
+        ir::UserFuncName::Testcase(name) => format!("%{}", String::from_utf8_lossy(name.raw())),
+        name => name.to_string(),
+    };
+    Err(Error::new(
+        ErrorKind::Invalid,
+        function,
+        format!(
+            "{what} `%{}` is not UTF-8, and wasm names are",
+            String::from_utf8_lossy(bytes)
+        ),
+    )
+    .with_hint("name functions in UTF-8"))
 }
 
 /// Every callee that is not defined in `functions` becomes a function import.
@@ -453,6 +475,9 @@ fn declare_imports(
             if let Some(ordinal) = env.defined_callee(func, &ext.name) {
                 known[func_ref.index()] = ordinal;
                 continue;
+            }
+            if let ir::ExternalName::TestCase(name) = &ext.name {
+                utf8_name(name.raw(), func, "a callee's name")?;
             }
             let key = isel::callee_key(func, func_ref);
             if env.lookup(&key).is_some() {

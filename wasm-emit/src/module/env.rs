@@ -296,8 +296,9 @@ impl ModuleEnv {
         index
     }
 
-    /// Declare a defined function of type `type_index` under its CLIF name (not printed: a module may have a
-    /// hundred thousand); its index (returned) counts the imports declared so far.
+    /// Declare a defined function of type `type_index` under its CLIF name (not printed:
+    /// a module may have a hundred thousand); its index (returned) counts the imports
+    /// declared so far.
     pub fn define(&mut self, name: &ir::UserFuncName, type_index: u32) -> Result<u32> {
         let ordinal = self.defined_types.len() as u32;
         let index = self.imports.len() as u32 + ordinal;

@@ -48,7 +48,8 @@ pub enum FuncName<'a> {
 }
 
 impl FuncName<'_> {
-    /// The name as text, printed into `buf` if need be.
+    /// The name as text, printed into `buf` if need be. (Compiling rejects test-case names
+    /// that are not UTF-8; `export_name` may be given one, and replaces what is not.)
     pub fn text<'b>(&'b self, buf: &'b mut String) -> &'b str {
         use std::fmt::Write;
         match self {

@@ -2,6 +2,7 @@
 //! instruction as CLIF, the rule and a hint.
 
 use crate::harness::parse;
+use cranelift_codegen::ir;
 use wasm_emit::{compile, ErrorKind, Feature, Options, Target};
 
 fn error_of(text: &str, options: &Options) -> wasm_emit::Error {
@@ -120,4 +121,23 @@ fn derived_global_value_of_nothing_is_an_error() {
     let e = error_of(text, &Options::default());
     assert_eq!(e.kind, ErrorKind::Invalid, "{e}");
     assert!(e.to_string().contains("gv1 is derived from gv5"), "{e}");
+}
+
+/// Wasm names are UTF-8, and Cranelift panics printing a test-case name that is not: a
+/// function or callee so named is an error, not a panic.
+#[test]
+fn names_that_are_not_utf8_are_rejected() {
+    let mut funcs = parse("function %f() {\nblock0:\n    return\n}\n");
+    funcs[0].name = ir::UserFuncName::testcase([b'f', 0xff]);
+    let e = compile(&funcs, &Options::default()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid, "{e}");
+    assert!(e.to_string().contains("UTF-8"), "{e}");
+
+    let text = "function %g() {\n    sig0 = ()\n    fn0 = %callee sig0\nblock0:\n    call fn0()\n    return\n}\n";
+    let mut funcs = parse(text);
+    let ext = funcs[0].dfg.ext_funcs.keys().next().unwrap();
+    funcs[0].dfg.ext_funcs[ext].name = ir::ExternalName::testcase([b'c', 0xfe]);
+    let e = compile(&funcs, &Options::default()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid, "{e}");
+    assert!(e.to_string().contains("UTF-8"), "{e}");
 }

@@ -9,8 +9,7 @@
 //! per-value last position; only reads in other blocks are grouped and walked from.
 
 use crate::cfg::{Edge, Graph, NodeKind, Order};
-use crate::reuse::refill;
-use crate::reuse::ClearTo;
+use crate::reuse::{empty_with_room, push, refill, ClearTo};
 use crate::scan::{Scan, NO_BLOCK};
 use crate::stackify::{Placement, Placements};
 use cranelift_codegen::ir::{self, Block, Value};
@@ -128,10 +127,10 @@ fn bucket_into<T: Copy>(n: usize, items: &[(u32, T)], out: &mut Buckets<T>) {
     for k in 0..n {
         start[k + 1] += start[k];
     }
-    out.fill.clear();
+    empty_with_room(&mut out.fill, start.len());
     out.fill.extend_from_slice(start);
     // Pre-filled with the first item, then every slot is overwritten in key order.
-    out.items.clear();
+    empty_with_room(&mut out.items, items.len());
     if let Some(&(_, first)) = items.first() {
         out.items.resize(items.len(), first);
     }
@@ -166,8 +165,7 @@ fn sort_by_key_linear<T: Copy>(items: &mut Vec<(u32, T)>, scratch: &mut Vec<(u32
             *slot = start;
             start += count;
         }
-        scratch.clear();
-        scratch.resize(items.len(), items[0]);
+        refill(scratch, items.len(), items[0]);
         for &item in items.iter() {
             let slot = &mut next[digit(item.0)];
             scratch[*slot as usize] = item;
@@ -271,7 +269,7 @@ impl Liveness {
                     }
                     let last = &mut local_last[v.index()];
                     if *last == UNSEEN {
-                        used.push(v);
+                        push(used, v);
                         *last = NO_LOCAL_READ;
                     }
                     if scan.facts(v).def_block == b as u32 {
@@ -281,7 +279,7 @@ impl Liveness {
                             at.max(*last)
                         };
                     } else {
-                        sites.push((v.as_u32(), (block, at)));
+                        push(sites, (v.as_u32(), (block, at)));
                     }
                 }
             }
@@ -332,14 +330,14 @@ impl Liveness {
                     continue;
                 }
                 in_mark[bi] = mark;
-                live_in_pairs.push((b.as_u32(), v));
+                push(live_in_pairs, (b.as_u32(), v));
                 work.push(b);
                 while let Some(x) = work.pop() {
                     for &p in graph.preds(x) {
                         out_mark[p.index()] = mark;
                         if Some(p) != def && in_mark[p.index()] != mark {
                             in_mark[p.index()] = mark;
-                            live_in_pairs.push((p.as_u32(), v));
+                            push(live_in_pairs, (p.as_u32(), v));
                             work.push(p);
                         }
                     }
@@ -347,7 +345,7 @@ impl Liveness {
             }
             for &b in use_blocks.iter() {
                 if out_mark[b.index()] != mark {
-                    dying_pairs.push((position(b, last_pos[b.index()]), v));
+                    push(dying_pairs, (position(b, last_pos[b.index()]), v));
                 }
             }
             if let Some(d) = def {
@@ -357,7 +355,7 @@ impl Liveness {
                     Some(at) => {
                         dead_at_def[v] = false;
                         if !live_out {
-                            dying_pairs.push((position(d, at), v));
+                            push(dying_pairs, (position(d, at), v));
                         }
                     }
                 }
@@ -370,7 +368,7 @@ impl Liveness {
             }
             dead_at_def[v] = false;
             if let Some(d) = scan.blocks.get(scan.facts(v).def_block as usize) {
-                dying_pairs.push((position(*d, local_last[v.index()]), v));
+                push(dying_pairs, (position(*d, local_last[v.index()]), v));
             }
         }
         bucket_into(num_blocks, live_in_pairs, live_in);

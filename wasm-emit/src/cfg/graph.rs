@@ -226,6 +226,8 @@ pub fn build_into(g: &mut Graph, func: &ir::Function, scan: &Scan) {
     g.nodes.clear();
     g.nodes.reserve(2 * blocks);
     g.edges.clear();
+    // About two edges per block (where a jump's edge copy adds a node, it adds one).
+    crate::reuse::reserve(&mut g.edges, 2 * blocks);
     g.block_node.clear();
     g.block_node.resize(blocks);
     g.entry = Node::default();

@@ -111,8 +111,9 @@ pub enum OptLevel {
     /// Every value kept in a local gets a local of its own: no liveness analysis and no
     /// local coloring, like a native backend without a register allocator (the engine
     /// allocates registers itself). The cheapest lowering, for a JIT's first tier; the
-    /// code has more locals and is larger (a function that would need more than 50,000
-    /// locals falls back to coloring).
+    /// code has more locals and is larger. A function that would need more than the
+    /// 50,000 locals engines accept shares locals as its values die, in the order the
+    /// code is emitted (still without liveness), or if that is not enough, is colored.
     None,
     /// Values whose live ranges do not overlap share a local (coloring), and a block
     /// argument shares its parameter's local where it can, so the copy vanishes.

@@ -35,8 +35,9 @@ pub struct Order {
     post: SecondaryMap<Node, u32>,
     /// Number of forward in-edges (from earlier nodes in RPO) per node.
     pub forward_in: SecondaryMap<Node, u32>,
-    /// Whether a node is the target of a retreating edge.
-    pub retreating_in: SecondaryMap<Node, bool>,
+    /// Number of retreating in-edges (from the node itself or later nodes in RPO) per
+    /// node.
+    pub retreating_in: SecondaryMap<Node, u32>,
     /// Whether some edge is retreating (the graph has a cycle).
     cyclic: bool,
     /// Whether every retreating edge goes to a node that dominates its source.
@@ -174,7 +175,7 @@ impl Order {
                 if (i as u32) < t as u32 {
                     self.forward_in[e.target] += 1;
                 } else {
-                    self.retreating_in[e.target] = true;
+                    self.retreating_in[e.target] += 1;
                     self.cyclic = true;
                 }
             }
@@ -315,6 +316,12 @@ impl Order {
 
     /// Whether `node` is a loop header (the target of a back edge).
     pub fn is_loop_header(&self, node: Node) -> bool {
+        self.retreating_in[node] > 0
+    }
+
+    /// The number of edges from reachable nodes that go backward to `node` (each a
+    /// branch back to its `loop` once structured).
+    pub fn back_edges(&self, node: Node) -> u32 {
         self.retreating_in[node]
     }
 

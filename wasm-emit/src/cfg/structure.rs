@@ -47,6 +47,29 @@ pub trait NodeEmitter {
     fn is_empty(&self, _node: Node) -> bool {
         false
     }
+    /// The `loop` of `header` was opened (its code comes next); `back_edges` branches back
+    /// to it will follow.
+    fn loop_entered(&mut self, _header: Node, _back_edges: u32) {}
+    /// A branch back to the `loop` of `header` (open) was emitted.
+    fn branched_back(&mut self, _header: Node) {}
+    /// The innermost open `loop` was closed.
+    fn loop_left(&mut self) {}
+}
+
+/// Where a plain branch goes: its `br` depth, and the loop header if it goes back.
+#[derive(Clone, Copy)]
+struct Target {
+    depth: u32,
+    back_to: Option<Node>,
+}
+
+impl Target {
+    /// Tell `emitter` of the branch just emitted to this target.
+    fn emitted(self, emitter: &mut dyn NodeEmitter) {
+        if let Some(header) = self.back_to {
+            emitter.branched_back(header);
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -149,14 +172,16 @@ impl Structurer<'_> {
         while let Some(task) = self.tasks.pop() {
             falls_through = false;
             match task {
-                Task::Tree(x) => self.tree(x, emitter.code()),
+                Task::Tree(x) => self.tree(x, emitter),
                 Task::Code(x) => self.code(x, emitter)?,
                 Task::Branch(from, edge) => self.branch(from, edge, emitter)?,
                 Task::Else => {
                     InstructionSink::new(emitter.code()).else_();
                 }
                 Task::End => {
-                    self.pop_frame();
+                    if let Some(Frame::Loop(_)) = self.pop_frame() {
+                        emitter.loop_left();
+                    }
                     InstructionSink::new(emitter.code()).end();
                     falls_through = true;
                 }
@@ -175,12 +200,14 @@ impl Structurer<'_> {
         self.frames.push(frame);
     }
 
-    fn pop_frame(&mut self) {
-        match self.frames.pop() {
+    fn pop_frame(&mut self) -> Option<Frame> {
+        let frame = self.frames.pop();
+        match frame {
             Some(Frame::Block(n)) => self.block_pos[n] = UNBOUND,
             Some(Frame::Loop(n)) => self.loop_pos[n] = UNBOUND,
             _ => {}
         }
+        frame
     }
 
     fn depth(&self, pos: u32, target: Node) -> Result<u32> {
@@ -194,13 +221,15 @@ impl Structurer<'_> {
         Ok(self.frames.len() as u32 - 1 - pos)
     }
 
-    fn tree(&mut self, x: Node, code: &mut Vec<u8>) {
+    fn tree(&mut self, x: Node, emitter: &mut dyn NodeEmitter) {
         let header = self.order.is_loop_header(x);
         if header {
-            InstructionSink::new(code).loop_(BlockType::Empty);
+            InstructionSink::new(emitter.code()).loop_(BlockType::Empty);
+            emitter.loop_entered(x, self.order.back_edges(x));
             self.push_frame(Frame::Loop(x));
             self.tasks.push(Task::End);
         }
+        let code = emitter.code();
         self.merge_children.clear();
         let order = self.order;
         self.merge_children
@@ -226,14 +255,16 @@ impl Structurer<'_> {
             Exit::Jump => self.tasks.push(Task::Branch(x, succs[0])),
             Exit::Brif => {
                 let (then_edge, else_edge) = (succs[0], succs[1]);
-                if let Some(depth) = self.direct(x, then_edge, emitter)? {
+                if let Some(target) = self.direct(x, then_edge, emitter)? {
                     emitter.selector(x)?;
-                    write_branch(emitter.code(), BR_IF, depth);
+                    write_branch(emitter.code(), BR_IF, target.depth);
+                    target.emitted(emitter);
                     self.tasks.push(Task::Branch(x, else_edge));
-                } else if let Some(depth) = self.direct(x, else_edge, emitter)? {
+                } else if let Some(target) = self.direct(x, else_edge, emitter)? {
                     emitter.selector(x)?;
                     InstructionSink::new(emitter.code()).i32_eqz();
-                    write_branch(emitter.code(), BR_IF, depth);
+                    write_branch(emitter.code(), BR_IF, target.depth);
+                    target.emitted(emitter);
                     self.tasks.push(Task::Branch(x, then_edge));
                 } else {
                     emitter.selector(x)?;
@@ -266,7 +297,7 @@ impl Structurer<'_> {
                 let extra = arms.len() as u32;
                 for (depth, d) in depth_of.iter_mut().zip(&direct) {
                     if let Some(d) = d {
-                        *depth = d + extra;
+                        *depth = d.depth + extra;
                     }
                 }
                 for _ in &arms {
@@ -278,6 +309,9 @@ impl Structurer<'_> {
                     entries.iter().map(|&k| depth_of[k as usize]),
                     depth_of[*default as usize],
                 );
+                for target in direct.iter().flatten() {
+                    target.emitted(emitter);
+                }
                 for &arm in arms.iter().rev() {
                     self.tasks.push(Task::Branch(x, succs[arm]));
                     self.tasks.push(Task::End);
@@ -287,18 +321,18 @@ impl Structurer<'_> {
         Ok(())
     }
 
-    /// The `br` depth for `edge` if it is a plain branch (no label to set, and the target
-    /// is a loop header behind us or a merge node, possibly through an empty edge node), or
-    /// `None` if it needs code in place.
-    fn direct(&self, from: Node, edge: Edge, emitter: &dyn NodeEmitter) -> Result<Option<u32>> {
+    /// The `br` target for `edge` if it is a plain branch (no label to set, and the
+    /// target is a loop header behind us or a merge node, possibly through an empty edge
+    /// node), or `None` if it needs code in place.
+    fn direct(&self, from: Node, edge: Edge, emitter: &dyn NodeEmitter) -> Result<Option<Target>> {
         if edge.label.is_some() {
             return Ok(None);
         }
         let to = edge.target;
         if emitter.is_empty(to) {
             if let [next] = self.graph.succs(to) {
-                if let Ok(Some(depth)) = self.plain_depth(to, *next) {
-                    return Ok(Some(depth));
+                if let Ok(Some(target)) = self.plain_depth(to, *next) {
+                    return Ok(Some(target));
                 }
             }
         }
@@ -306,16 +340,24 @@ impl Structurer<'_> {
     }
 
     /// `direct` without looking through empty nodes.
-    fn plain_depth(&self, from: Node, edge: Edge) -> Result<Option<u32>> {
+    fn plain_depth(&self, from: Node, edge: Edge) -> Result<Option<Target>> {
         if edge.label.is_some() {
             return Ok(None);
         }
         let to = edge.target;
         if self.order.is_backward(from, to) {
-            return self.depth(self.loop_pos[to], to).map(Some);
+            let depth = self.depth(self.loop_pos[to], to)?;
+            return Ok(Some(Target {
+                depth,
+                back_to: Some(to),
+            }));
         }
         if self.order.is_merge(to) {
-            return self.depth(self.block_pos[to], to).map(Some);
+            let depth = self.depth(self.block_pos[to], to)?;
+            return Ok(Some(Target {
+                depth,
+                back_to: None,
+            }));
         }
         Ok(None)
     }
@@ -332,8 +374,9 @@ impl Structurer<'_> {
             ..edge
         };
         match self.direct(from, plain, emitter)? {
-            Some(depth) => {
-                write_branch(emitter.code(), BR, depth);
+            Some(target) => {
+                write_branch(emitter.code(), BR, target.depth);
+                target.emitted(emitter);
             }
             None => self.tasks.push(Task::Tree(edge.target)),
         }

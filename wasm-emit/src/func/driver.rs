@@ -3,6 +3,7 @@
 //! when an expansion did not fit the tree discipline), with the storage all of it keeps
 //! from one function to the next (`Workspace`).
 
+use super::sharing::Sharing;
 use super::FuncLower;
 use crate::cfg::{self, Graph, Order};
 use crate::coloring::ColorScratch;
@@ -29,11 +30,9 @@ const MAX_LOCALS: usize = 50_000;
 enum LocalMode {
     /// Each value kept in a local has one of its own (opt level none).
     Distinct,
-    /// As `Distinct`, except that the values read only in their own block (see
-    /// `ValueFacts::block_local`) share locals: each takes a free one of its type, and
-    /// gives it back once its last reader is lowered (opt level none, over the engines'
-    /// limit: no liveness analysis).
-    BlockReuse,
+    /// Values share locals as they die in emission order (see `sharing`; opt level
+    /// none, over the engines' limit: no liveness analysis).
+    Shared,
     /// Locals shared as coloring decides (opt level speed, or over the limit still).
     Colored,
 }
@@ -134,7 +133,7 @@ struct Spare {
     slot_locals: SecondaryMap<StackSlot, u32>,
     callees: SecondaryMap<ir::FuncRef, u32>,
     pending_copies: Vec<(Value, Value)>,
-    reads_left: Vec<u32>,
+    sharing: Sharing,
     /// The name of each local, by index (built after lowering).
     names: Vec<Option<LocalName>>,
 }
@@ -148,7 +147,7 @@ impl Default for Spare {
             slot_locals: SecondaryMap::with_default(u32::MAX),
             callees: SecondaryMap::with_default(u32::MAX),
             pending_copies: Vec::new(),
-            reads_left: Vec::new(),
+            sharing: Sharing::default(),
             names: Vec::new(),
         }
     }
@@ -163,7 +162,7 @@ impl Spare {
         self.slot_locals = lower.slot_locals;
         self.callees = lower.callees;
         self.pending_copies = lower.pending_copies;
-        self.reads_left = lower.reads_left;
+        self.sharing = lower.sharing;
     }
 }
 
@@ -249,18 +248,11 @@ pub fn lower_function_in(
     // function is lowered again (rare: a few instructions read an operand twice).
     //
     // At opt level none every value kept in a local gets one of its own, unless that
-    // passes the engines' limit: the values read only in their own block then share
-    // locals as they die, and if that is not enough, coloring brings the count down
+    // passes the engines' limit: values then share locals as they die in the order the
+    // code is emitted (`sharing`), and if that is not enough, coloring brings the count down
     // (each takes over if the lowering's own locals push a function over after all).
     // (Results and parameters bound the count, and are counted first: the bound is
     // quicker to find.)
-    let sharing_fits = |scan: &mut Scan| {
-        if scan.find_reads_elsewhere() <= MAX_LOCALS {
-            LocalMode::BlockReuse
-        } else {
-            LocalMode::Colored
-        }
-    };
     let mut mode = if *opt_level != OptLevel::None {
         LocalMode::Colored
     } else if scan.all_results().len() + scan.num_params() <= MAX_LOCALS
@@ -268,7 +260,7 @@ pub fn lower_function_in(
     {
         LocalMode::Distinct
     } else {
-        sharing_fits(scan)
+        LocalMode::Shared
     };
     spare.callees.clear();
     env.fill_known_callees(index, &mut spare.callees);
@@ -292,7 +284,7 @@ pub fn lower_function_in(
             if mode != LocalMode::Colored && lower.locals.count() > MAX_LOCALS {
                 spare.keep(lower);
                 mode = match mode {
-                    LocalMode::Distinct => sharing_fits(scan),
+                    LocalMode::Distinct => LocalMode::Shared,
                     _ => LocalMode::Colored,
                 };
                 continue;
@@ -390,7 +382,7 @@ fn attempt<'a>(
         None => val_type(scan.value_type(&func.dfg, v)),
     };
     let mut locals = spare.locals.take().unwrap_or_else(|| Locals::new(func));
-    if mode == LocalMode::BlockReuse {
+    if mode == LocalMode::Shared {
         locals.reset(func, None);
     } else if mode == LocalMode::Distinct {
         if analysis.has_refs() {
@@ -437,11 +429,8 @@ fn attempt<'a>(
     // Cleared, and the known callees filled in, once per function (see
     // `lower_function_in`): every attempt resolves the same callees.
     let callees = std::mem::take(&mut spare.callees);
-    let mut reads_left = std::mem::take(&mut spare.reads_left);
-    reads_left.clear();
-    if mode == LocalMode::BlockReuse {
-        reads_left.resize(func.dfg.num_values(), 0);
-    }
+    let mut sharing = std::mem::take(&mut spare.sharing);
+    sharing.reset(func.dfg.num_values(), mode == LocalMode::Shared);
     let mut lower = FuncLower {
         func,
         env,
@@ -459,7 +448,7 @@ fn attempt<'a>(
         scan,
         callees,
         pending_copies: std::mem::take(&mut spare.pending_copies),
-        reads_left,
+        sharing,
     };
     lower.prologue()?;
     let falls_through = cfg::structure::emit(graph, order, &mut lower, structure)?;

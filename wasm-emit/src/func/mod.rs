@@ -12,12 +12,14 @@ use crate::scan::Scan;
 use crate::stackify::{Placement, Placements};
 use crate::types::{is_narrow, val_type};
 use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
-use cranelift_entity::{EntityRef, SecondaryMap};
+use cranelift_entity::SecondaryMap;
 use cranelift_offheap::analysis::Analysis;
 use cranelift_offheap::WasmType;
+use sharing::Sharing;
 use wasm_encoder::{InstructionSink, ValType};
 
 mod driver;
+mod sharing;
 pub use driver::{lower_function_in, LocalName, Workspace};
 
 /// The opcodes of the local instructions (`FuncLower::local_op`).
@@ -80,10 +82,9 @@ pub struct FuncLower<'a> {
     pub callees: SecondaryMap<ir::FuncRef, u32>,
     /// A buffer for `copies`, kept so that copying allocates nothing.
     pending_copies: Vec<(Value, Value)>,
-    /// When values read only in their own block share locals (empty otherwise): by
-    /// value index, the reads of such a value not lowered yet, from when it takes its
-    /// local (0: none is counted); at 0 its local is free again.
-    reads_left: Vec<u32>,
+    /// Locals shared as values die (opt level none over the engines' limit; off
+    /// otherwise).
+    sharing: Sharing,
 }
 
 impl<'a> FuncLower<'a> {
@@ -127,10 +128,12 @@ impl<'a> FuncLower<'a> {
     #[inline(never)]
     fn new_local(&mut self, value: Value) -> u32 {
         let ty = self.val_type_of(value);
-        if !self.reads_left.is_empty() {
-            let f = self.scan.facts(value);
-            if self.scan.block_local(value)
-                && f.count > 0
+        if self.sharing.is_on() {
+            // A value never read keeps a local of its own: a block parameter is written
+            // on every edge to its block, and with no read to count, nothing would hold
+            // its local between those writes.
+            let reads = self.scan.facts(value).count;
+            if reads > 0
                 && matches!(
                     ty,
                     ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64
@@ -138,7 +141,7 @@ impl<'a> FuncLower<'a> {
             {
                 let local = self.locals.scratch(ty);
                 self.locals.assign(value, local);
-                self.reads_left[value.index()] = f.count;
+                self.sharing.took(value, reads);
                 return local;
             }
         }
@@ -428,6 +431,11 @@ impl<'a> FuncLower<'a> {
             self.set(param);
         }
         self.pending_copies = pending;
+        if self.sharing.is_on() {
+            for arg in call.args(pool).filter_map(|a| a.as_value()) {
+                self.lowered_read(self.scan.resolve(arg));
+            }
+        }
         Ok(())
     }
 
@@ -463,7 +471,7 @@ impl<'a> FuncLower<'a> {
     #[inline]
     fn lower_row(&mut self, k: usize) -> Result<()> {
         self.inst_at(k)?;
-        if !self.reads_left.is_empty() {
+        if self.sharing.is_on() {
             self.lowered_reads(k);
         }
         Ok(())
@@ -473,15 +481,20 @@ impl<'a> FuncLower<'a> {
     #[inline(never)]
     fn lowered_reads(&mut self, k: usize) {
         for &v in self.scan.operands(k) {
-            let left = &mut self.reads_left[v.index()];
-            if *left > 0 {
-                *left -= 1;
-                if *left == 0 {
-                    if let Some(local) = self.locals.get(v) {
-                        let ty = self.val_type_of(v);
-                        self.locals.release(ty, local);
-                    }
-                }
+            self.lowered_read(v);
+        }
+    }
+
+    /// One read of `value` (alias-resolved) was lowered: when sharing, its local is given
+    /// back if that was its last read (see `sharing`).
+    fn lowered_read(&mut self, value: Value) {
+        if !self.sharing.read(value) {
+            return;
+        }
+        if let Some(local) = self.locals.get(value) {
+            let ty = self.val_type_of(value);
+            if self.sharing.give_back(value, ty, local) {
+                self.locals.release(ty, local);
             }
         }
     }
@@ -502,7 +515,12 @@ impl<'a> FuncLower<'a> {
             } = self.func.dfg.insts[self.scan.inst(k)]
             {
                 if self.const_of(args[1]) == Some(0) && self.claim_tree(value).is_some() {
-                    return self.get_condition(args[0]);
+                    self.get_condition(args[0]);
+                    // The comparison is lowered: its reads count as lowered too.
+                    if self.sharing.is_on() {
+                        self.lowered_reads(k);
+                    }
+                    return;
                 }
             }
         }
@@ -534,11 +552,20 @@ impl NodeEmitter for FuncLower<'_> {
                 let Some(inst) = self.func.layout.last_inst(block) else {
                     return Ok(());
                 };
-                match self.func.dfg.insts[inst] {
-                    InstructionData::Brif { arg, .. } => self.get_condition(arg),
+                let arg = match self.func.dfg.insts[inst] {
+                    InstructionData::Brif { arg, .. } => {
+                        self.get_condition(arg);
+                        arg
+                    }
                     // The index of a br_table is an i32; out-of-range goes to the default.
-                    InstructionData::BranchTable { arg, .. } => self.get(arg),
-                    _ => {}
+                    InstructionData::BranchTable { arg, .. } => {
+                        self.get(arg);
+                        arg
+                    }
+                    _ => return Ok(()),
+                };
+                if self.sharing.is_on() {
+                    self.lowered_read(self.resolve(arg));
                 }
                 Ok(())
             }
@@ -564,6 +591,22 @@ impl NodeEmitter for FuncLower<'_> {
 
     fn code(&mut self) -> &mut Vec<u8> {
         &mut self.code
+    }
+
+    fn loop_entered(&mut self, header: Node, back_edges: u32) {
+        self.sharing.loop_entered(header, back_edges);
+    }
+
+    fn branched_back(&mut self, header: Node) {
+        let locals = &mut self.locals;
+        self.sharing
+            .branched_back(header, |ty, local| locals.release(ty, local));
+    }
+
+    fn loop_left(&mut self) {
+        let locals = &mut self.locals;
+        self.sharing
+            .loop_left(|ty, local| locals.release(ty, local));
     }
 
     fn is_empty(&self, node: Node) -> bool {

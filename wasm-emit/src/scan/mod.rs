@@ -52,9 +52,6 @@ pub struct Scan {
     address_insts: Vec<Inst>,
     /// The results not placed in locals (their rows are flagged [`AT_USE`]).
     off_locals: Vec<Value>,
-    /// By value index, whether a branch, or an instruction outside the value's block,
-    /// reads it; empty until [`Scan::find_reads_elsewhere`] runs.
-    read_elsewhere: Vec<bool>,
     /// The positions of the instructions the off-heap verifier looks at in a function
     /// without place addresses and references (see [`Scan::checked_instructions`]).
     checked: Vec<u32>,
@@ -202,7 +199,6 @@ impl Default for Scan {
             schedule: Schedule::default(),
             address_insts: Vec::new(),
             off_locals: Vec::new(),
-            read_elsewhere: Vec::new(),
             checked: Vec::new(),
             param_counts: [0; 4],
             local_counts: [0; 4],
@@ -228,7 +224,6 @@ impl Scan {
         self.walk(func, gate)?;
         let s = self;
         s.off_locals.clear();
-        s.read_elsewhere.clear();
         // Placed in layout order; the values left in locals are counted by type on the
         // way (block parameters were counted by the walk).
         for row in &mut s.rows {
@@ -471,43 +466,6 @@ impl Scan {
     pub fn values_in_locals(&self) -> usize {
         let counts = self.param_counts.iter().chain(&self.local_counts);
         self.entry_params as usize + counts.sum::<u32>() as usize
-    }
-
-    /// Find the values a branch, or an instruction outside their block, reads (see
-    /// [`Scan::block_local`]; only lowering over the engines' limit of locals needs them,
-    /// so the walk leaves them out). Returns how many of the values the placement keeps
-    /// in locals that leaves not block-local: every block parameter, and the results
-    /// read so.
-    pub fn find_reads_elsewhere(&mut self) -> usize {
-        let mut elsewhere = std::mem::take(&mut self.read_elsewhere);
-        refill(&mut elsewhere, self.facts.len(), false);
-        for b in 0..self.blocks.len() {
-            for k in self.block_range(b) {
-                let row = &self.rows[k];
-                let branch = row.flags & BRANCH != 0;
-                for &v in &self.operands[row.op_start as usize..row.op_end as usize] {
-                    elsewhere[v.index()] |= branch || self.facts[v.index()].def_block != b as u32;
-                }
-            }
-        }
-        self.read_elsewhere = elsewhere;
-        let params = self.entry_params + self.param_counts.iter().sum::<u32>();
-        let results = self.results.iter().filter(|v| {
-            self.facts[v.index()].placement == Placement::Local && !self.block_local(**v)
-        });
-        params as usize + results.count()
-    }
-
-    /// Whether `value` is an instruction's result read only by instructions of its own
-    /// block that are no branches (`false` until [`Scan::find_reads_elsewhere`] runs):
-    /// once those are lowered it is dead, wherever the lowering goes next (control
-    /// enters its block again only through its definition).
-    #[inline]
-    pub fn block_local(&self, value: Value) -> bool {
-        match self.read_elsewhere.get(value.index()) {
-            Some(&elsewhere) => !elsewhere && self.facts[value.index()].def != u32::MAX,
-            None => false,
-        }
     }
 
     /// How many values the placement keeps in locals by the pool of their wasm type (see

@@ -1,9 +1,11 @@
 //! Value placement: which wasm local holds each CLIF value.
 //!
-//! Every CLIF value that needs a local lives in one of its wasm type, shared with other
-//! values as `coloring` decides; parameters of the entry block are the wasm parameters. Scratch locals for multi-step sequences come from a per-type pool and are
-//! reused across instructions, so a sequence never grows the local count by more than it
-//! needs at once.
+//! Every CLIF value that needs a local lives in one of its wasm type: its own (opt level
+//! none), one shared with other values as `coloring` decides, or one taken from the
+//! scratch pool while it lives (`func::sharing`, opt level none over the engines' limit);
+//! parameters of the entry block are the wasm parameters. Scratch locals for multi-step
+//! sequences come from a per-type pool and are reused across instructions, so a sequence
+//! never grows the local count by more than it needs at once.
 
 use crate::coloring::Coloring;
 use crate::reuse::ClearTo;
@@ -190,8 +192,10 @@ impl Locals {
         self.of_value[value] = local;
     }
 
-    /// Whether two values may share a local (coloring assigned them); without coloring
-    /// every value has a local of its own.
+    /// Whether two values may share a local because coloring assigned them one (a copy
+    /// between them then vanishes). Without coloring this is `false`, even where values
+    /// take turns in scratch locals (`func::sharing`): two values that meet in a copy
+    /// there hold the same local only by chance, and the copy stays.
     #[inline]
     pub fn shared(&self) -> bool {
         self.shared

@@ -45,9 +45,13 @@ pub fn push<T>(v: &mut Vec<T>, x: T) {
     v.push(x);
 }
 
-/// Allocations at least this large ask for huge pages (those that span a whole aligned
-/// 2 MiB page get it).
-const LARGE: usize = 2 << 20;
+/// The size of a transparent huge page on x86-64 (and of the 2 MiB-aligned ranges
+/// advised elsewhere).
+const HUGE_PAGE: usize = 2 << 20;
+
+/// Allocations at least this large ask for huge pages (the whole 2 MiB-aligned ranges
+/// inside them get them).
+const LARGE: usize = HUGE_PAGE;
 
 /// Ask the kernel to back the allocation of `v` with transparent huge pages if it is
 /// large, before its pages are touched. Advice only: where the kernel does not take it
@@ -57,18 +61,20 @@ fn advise_huge_pages<T>(v: &Vec<T>) {
     if bytes < LARGE {
         return;
     }
+    // The advice stays with the memory after `v` frees it (the allocator may hand it out
+    // again): harmless, it only says how pages are backed.
     #[cfg(target_os = "linux")]
     {
-        const HUGE_PAGE: usize = 2 << 20;
         let start = v.as_ptr() as usize;
         let begin = start.next_multiple_of(HUGE_PAGE);
         let end = (start + bytes) / HUGE_PAGE * HUGE_PAGE;
         if begin < end {
+            let at = v.as_ptr().cast::<u8>().wrapping_add(begin - start);
             // SAFETY: `begin..end` lies within the allocation of `v`, which is ours;
             // `MADV_HUGEPAGE` changes how the kernel backs those pages, never what they
             // hold. A failure leaves the pages as they were, so its result is ignored.
             unsafe {
-                libc::madvise(begin as *mut libc::c_void, end - begin, libc::MADV_HUGEPAGE);
+                libc::madvise(at as *mut libc::c_void, end - begin, libc::MADV_HUGEPAGE);
             }
         }
     }

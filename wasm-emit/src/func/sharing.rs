@@ -15,8 +15,12 @@
 //! by the copy on an edge that enters its block from before it; the copies on back edges
 //! come inside the loop its block heads, which keeps the local until they are done.)
 //!
-//! A read or a branch the lowering never emits (a branch's condition where both its edges
-//! lead to the same place) keeps a local taken: that costs a local, never a wrong one.
+//! A read the lowering never emits keeps its local taken: that costs a local, never a
+//! wrong one. (A `brif` whose two edges are the same is lowered as a jump and never reads
+//! its condition; `br_table` entries that share one edge's copies count their arguments
+//! once each; an edge whose copies all vanish, each argument being its parameter, is
+//! never emitted; nor is an unreachable block.) A branch back that is never emitted only
+//! keeps its loop's waiting locals until the loop closes.
 
 use crate::cfg::Node;
 use crate::reuse::refill;
@@ -40,7 +44,6 @@ pub struct Sharing {
 }
 
 /// A `loop` being emitted.
-#[derive(Default)]
 struct OpenLoop {
     /// How many loops had been entered before this one.
     number: u32,
@@ -67,6 +70,10 @@ impl Sharing {
     pub fn reset(&mut self, num_values: usize, on: bool) {
         self.entered = 0;
         self.depth = 0;
+        // A lowering that stopped early (an error) may have left loops open.
+        for open in &mut self.open {
+            open.waiting.clear();
+        }
         if on {
             refill(&mut self.reads_left, num_values, 0);
             refill(&mut self.entered_before, num_values, 0);
@@ -160,9 +167,12 @@ impl Sharing {
             .rev()
             .find(|&d| self.open[d].header == header)
         else {
+            debug_assert!(false, "a branch back to {header}, which is not open");
             return;
         };
         let left = &mut self.open[d].back_edges_left;
+        // More branches back than `Order::back_edges` counted would make sharing unsound.
+        debug_assert!(*left > 0, "an uncounted branch back to {header}");
         *left = left.saturating_sub(1);
         if *left == 0 {
             self.done(d, free);

@@ -213,6 +213,39 @@ fn none_keeps_a_value_read_in_a_loop_until_the_loop_branches_back_for_the_last_t
 }
 
 #[test]
+fn none_counts_the_reads_of_a_comparison_folded_into_its_branch_once() {
+    // Over the limit (a chain of 60,000 values in locals), then `brif (icmp ne x, 0)`:
+    // the comparison is folded into the branch, which reads `x` for it. The arm taken
+    // when `x` is not 0 returns it and is emitted first; the other reads `x` twice more.
+    // Had the folded read been counted twice, `x`'s local would go to `z` (read twice, so
+    // in a local) before `x`'s last read, in `u`.
+    let n = 60_000;
+    let p = n + 20;
+    let text = open_doubling_chain(n).replace("%chain(i32) -> i32", "%chain(i32, i32) -> i32");
+    let mut text = text.replace("block0(v0: i32):", &format!("block0(v0: i32, v{p}: i32):"));
+    let [x, zero, cond, y, z, u, w] = std::array::from_fn(|i| n + 1 + i);
+    // The chain's last value is 0 whatever `v0` is; `x` is `v0`.
+    writeln!(text, "    v{x} = iadd v{n}, v0").unwrap();
+    writeln!(text, "    v{zero} = iconst.i32 0").unwrap();
+    writeln!(text, "    v{cond} = icmp ne v{x}, v{zero}").unwrap();
+    writeln!(text, "    brif v{cond}, block2, block1").unwrap();
+    writeln!(text, "block1:").unwrap();
+    writeln!(text, "    v{y} = iadd v{x}, v{p}").unwrap();
+    writeln!(text, "    v{z} = imul v{y}, v{y}").unwrap();
+    writeln!(text, "    v{u} = iadd v{z}, v{x}").unwrap();
+    writeln!(text, "    v{w} = iadd v{u}, v{z}").unwrap();
+    writeln!(text, "    return v{w}").unwrap();
+    writeln!(text, "block2:\n    return v{x}\n}}").unwrap();
+    let groups = local_groups(&compile_at(&text, OptLevel::None));
+    let locals: u32 = groups.iter().map(|g| g.0).sum();
+    assert!(locals < 10, "shared instead: {groups:?}");
+    let m = build(&text);
+    for (x, p) in [(0, 3), (0, -5), (0, 0), (1, 3), (-7, 2)] {
+        m.agree("chain", &[DataValue::I32(x), DataValue::I32(p)]);
+    }
+}
+
+#[test]
 fn none_counts_only_the_values_kept_in_locals_against_the_limit() {
     // 20,000 steps of three results each (60,000, more than engines accept as locals),
     // of which only the sum, read twice, needs a local: the constant and the product

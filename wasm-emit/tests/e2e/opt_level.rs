@@ -173,22 +173,34 @@ fn none_colors_above_the_limit_when_sharing_is_not_enough() {
     }
 }
 
+/// `%chain(i32, i32) -> i32` over the engines' limit of locals: the 60,000 values of
+/// [`open_doubling_chain`], then `x`, equal to `v0` (the chain's last value is 0 whatever
+/// `v0` is), with the entry block left open. Returns the text, `x`'s number (later values
+/// can take the numbers after it) and the second parameter's.
+fn over_the_limit_with_x() -> (String, usize, usize) {
+    let n = 60_000;
+    let (x, p) = (n + 1, n + 100);
+    let text = open_doubling_chain(n).replace("%chain(i32) -> i32", "%chain(i32, i32) -> i32");
+    let mut text = text.replace("block0(v0: i32):", &format!("block0(v0: i32, v{p}: i32):"));
+    writeln!(text, "    v{x} = iadd v{n}, v0").unwrap();
+    (text, x, p)
+}
+
+/// Assert that `text` lowers at opt level none in a few shared locals.
+fn assert_shares_locals(text: &str) {
+    let groups = local_groups(&compile_at(text, OptLevel::None));
+    let locals: u32 = groups.iter().map(|g| g.0).sum();
+    assert!(locals < 10, "shared instead: {groups:?}");
+}
+
 #[test]
 fn none_keeps_a_value_read_in_a_loop_until_the_loop_branches_back_for_the_last_time() {
     // Over the limit (a chain of 60,000 values in locals), then a loop that reads `x`,
     // defined before it, and defines values after that read. In emission order that read
     // is `x`'s last, but the next iteration reads it again: its local must not go to the
     // values defined after it before the loop's last branch back.
-    let n = 60_000;
-    let text = open_doubling_chain(n).replace("%chain(i32) -> i32", "%chain(i32, i32) -> i32");
-    let times = n + 30;
-    let mut text = text.replace(
-        "block0(v0: i32):",
-        &format!("block0(v0: i32, v{times}: i32):"),
-    );
-    let [x, zero, c, acc, t, u, w, one, c2, cmp, r] = std::array::from_fn(|i| n + 1 + i);
-    // The chain's last value is 0 whatever `v0` is; `x` is `v0`.
-    writeln!(text, "    v{x} = iadd v{n}, v0").unwrap();
+    let (mut text, x, times) = over_the_limit_with_x();
+    let [zero, c, acc, t, u, w, one, c2, cmp, r] = std::array::from_fn(|i| x + 1 + i);
     writeln!(text, "    v{zero} = iconst.i32 0").unwrap();
     writeln!(text, "    jump block1(v{zero}, v{zero})").unwrap();
     writeln!(text, "block1(v{c}: i32, v{acc}: i32):").unwrap();
@@ -203,9 +215,7 @@ fn none_keeps_a_value_read_in_a_loop_until_the_loop_branches_back_for_the_last_t
     writeln!(text, "    v{cmp} = icmp ult v{c2}, v{times}").unwrap();
     writeln!(text, "    brif v{cmp}, block1(v{c2}, v{w}), block2(v{w})").unwrap();
     writeln!(text, "block2(v{r}: i32):\n    return v{r}\n}}").unwrap();
-    let groups = local_groups(&compile_at(&text, OptLevel::None));
-    let locals: u32 = groups.iter().map(|g| g.0).sum();
-    assert!(locals < 10, "shared instead: {groups:?}");
+    assert_shares_locals(&text);
     let m = build(&text);
     for (x, iterations) in [(1, 1), (3, 2), (5, 4), (-7, 9)] {
         m.agree("chain", &[DataValue::I32(x), DataValue::I32(iterations)]);
@@ -219,13 +229,8 @@ fn none_counts_the_reads_of_a_comparison_folded_into_its_branch_once() {
     // when `x` is not 0 returns it and is emitted first; the other reads `x` twice more.
     // Had the folded read been counted twice, `x`'s local would go to `z` (read twice, so
     // in a local) before `x`'s last read, in `u`.
-    let n = 60_000;
-    let p = n + 20;
-    let text = open_doubling_chain(n).replace("%chain(i32) -> i32", "%chain(i32, i32) -> i32");
-    let mut text = text.replace("block0(v0: i32):", &format!("block0(v0: i32, v{p}: i32):"));
-    let [x, zero, cond, y, z, u, w] = std::array::from_fn(|i| n + 1 + i);
-    // The chain's last value is 0 whatever `v0` is; `x` is `v0`.
-    writeln!(text, "    v{x} = iadd v{n}, v0").unwrap();
+    let (mut text, x, p) = over_the_limit_with_x();
+    let [zero, cond, y, z, u, w] = std::array::from_fn(|i| x + 1 + i);
     writeln!(text, "    v{zero} = iconst.i32 0").unwrap();
     writeln!(text, "    v{cond} = icmp ne v{x}, v{zero}").unwrap();
     writeln!(text, "    brif v{cond}, block2, block1").unwrap();
@@ -236,9 +241,7 @@ fn none_counts_the_reads_of_a_comparison_folded_into_its_branch_once() {
     writeln!(text, "    v{w} = iadd v{u}, v{z}").unwrap();
     writeln!(text, "    return v{w}").unwrap();
     writeln!(text, "block2:\n    return v{x}\n}}").unwrap();
-    let groups = local_groups(&compile_at(&text, OptLevel::None));
-    let locals: u32 = groups.iter().map(|g| g.0).sum();
-    assert!(locals < 10, "shared instead: {groups:?}");
+    assert_shares_locals(&text);
     let m = build(&text);
     for (x, p) in [(0, 3), (0, -5), (0, 0), (1, 3), (-7, 2)] {
         m.agree("chain", &[DataValue::I32(x), DataValue::I32(p)]);

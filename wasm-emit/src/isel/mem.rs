@@ -77,7 +77,7 @@ impl FuncLower<'_> {
                     _ => return Ok(false),
                 };
                 // `uload32`/`sload32` are not polymorphic: their type is the result's.
-                let ty = dfg.value_type(dfg.first_result(inst));
+                let ty = self.ty(self.result(inst, 0));
                 let big = dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Big);
                 let memarg = self.address(arg, offset.into(), access.bytes);
                 self.load(ty, access, big, memarg);

@@ -24,7 +24,19 @@ impl FuncLower<'_> {
         let inst = self.scan.inst(k);
         // The opcode and controlling type as the scan recorded them: Cranelift computes
         // the type on every call.
-        let (op, ty) = self.scan.opcode_and_type(k);
+        let (op, ty, family) = self.scan.opcode_type_family(k);
+        // The family that lowers the opcode first: each family's `match` that would
+        // turn it down is a jump the processor may mispredict. The chain below stays for
+        // the opcodes a family turns down (a format it does not lower).
+        let done = match family {
+            Family::Int => false,
+            Family::Float => self.float_inst(inst, op, ty)?,
+            Family::Mem => self.mem_inst(inst, op, ty)?,
+            Family::Call => self.call_inst(inst, op)?,
+        };
+        if done {
+            return Ok(());
+        }
         if self.int_inst(inst, op, ty)?
             || self.float_inst(inst, op, ty)?
             || self.mem_inst(inst, op, ty)?
@@ -56,6 +68,39 @@ impl FuncLower<'_> {
     #[inline]
     pub fn result(&self, inst: ir::Inst, i: usize) -> ir::Value {
         self.scan.results(self.scan.index[inst] as usize)[i]
+    }
+}
+
+/// Which of the instruction-selection concerns lowers an opcode: `inst_at` asks that one
+/// first. (Integer operations, the most common, are asked first anyway.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// `int`, and anything the others do not claim.
+    Int,
+    /// `float`.
+    Float,
+    /// `mem`: loads, stores, stack and symbol addresses, machine registers.
+    Mem,
+    /// `call`: calls, returns, function addresses, traps.
+    Call,
+}
+
+impl Family {
+    /// The family of `op`.
+    pub fn of(op: Opcode) -> Family {
+        use Opcode::*;
+        match op {
+            Load | Uload8 | Sload8 | Uload16 | Sload16 | Uload32 | Sload32 | Store | Istore8
+            | Istore16 | Istore32 | StackAddr | SymbolValue | GetStackPointer | GetFramePointer
+            | GetPinnedReg | SetPinnedReg => Family::Mem,
+            Call | CallIndirect | ReturnCall | ReturnCallIndirect | FuncAddr | Return | Trap
+            | Trapz | Trapnz => Family::Call,
+            Fadd | Fsub | Fmul | Fdiv | Sqrt | Fabs | Fneg | Fcopysign | Fmin | Fmax | Fma
+            | Ceil | Floor | Trunc | Nearest | Fcmp | F32const | F64const | FcvtFromSint
+            | FcvtFromUint | FcvtToSint | FcvtToSintSat | FcvtToUint | FcvtToUintSat | Fdemote
+            | Fpromote | Bitcast => Family::Float,
+            _ => Family::Int,
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 //! position in layout order.
 
 use crate::error::Result;
+use crate::isel::Family;
 use crate::reuse::{empty_with_room, refill, ClearTo};
 use crate::stackify::{Class, Placement, Schedule};
 use crate::support::{check_param_type, check_type, Gate};
@@ -133,6 +134,8 @@ struct Row {
     inst: Inst,
     class: Class,
     opcode: Opcode,
+    /// The instruction-selection family that lowers it.
+    family: Family,
     /// [`BRANCH`] and [`AT_USE`], read by the lowering of every instruction.
     flags: u8,
     /// The controlling type (Cranelift's `ctrl_typevar`).
@@ -415,6 +418,7 @@ impl Scan {
                     inst,
                     class: info.class,
                     opcode,
+                    family: info.family,
                     flags: if info.branch { BRANCH } else { 0 },
                     ty,
                     op_start,
@@ -619,6 +623,14 @@ impl Scan {
     pub fn opcode_and_type(&self, k: usize) -> (Opcode, Type) {
         let row = &self.rows[k];
         (row.opcode, row.ty)
+    }
+
+    /// The opcode, the controlling type and the instruction-selection family of the
+    /// instruction at position `k` (see [`Scan::opcode_and_type`]).
+    #[inline]
+    pub fn opcode_type_family(&self, k: usize) -> (Opcode, Type, Family) {
+        let row = &self.rows[k];
+        (row.opcode, row.ty, row.family)
     }
 
     /// Whether the instruction at position `k` is a branch.

@@ -2,6 +2,7 @@
 //! opcode predicates, `ctrl_typevar` and `InstructionData::typevar_operand` are calls into
 //! another crate, asked once per opcode instead of once per instruction.
 
+use crate::isel::Family;
 use crate::stackify::Class;
 use crate::support::is_gated;
 use cranelift_codegen::ir::instructions::InstructionFormat;
@@ -26,6 +27,8 @@ pub struct OpInfo {
     pub class: Class,
     /// Where its controlling type comes from.
     pub ty: TypeSource,
+    /// The instruction-selection family that lowers it (`isel::Family`).
+    pub family: Family,
     /// Whether it is a branch.
     pub branch: bool,
     /// Whether the feature gate looks at it (`support::is_gated`).
@@ -47,6 +50,7 @@ pub fn op_table() -> &'static [OpInfo; 256] {
         let mut table = [OpInfo {
             class: Class::Effect,
             ty: TypeSource::Invariant,
+            family: Family::Int,
             branch: false,
             gated: true,
             addresses: false,
@@ -57,6 +61,7 @@ pub fn op_table() -> &'static [OpInfo; 256] {
             table[op as u8 as usize] = OpInfo {
                 class: crate::stackify::class(op),
                 ty: type_source(op),
+                family: Family::of(op),
                 branch: op.is_branch(),
                 gated: is_gated(op),
                 addresses: matches!(op, Opcode::StackAddr | Opcode::SymbolValue),

@@ -86,7 +86,8 @@ pub enum Family {
 }
 
 impl Family {
-    /// The family of `op`.
+    /// The family of `op`. List an opcode only under the concern that lowers it: one
+    /// missing here still reaches its concern through `inst_at`'s chain, only slower.
     pub fn of(op: Opcode) -> Family {
         use Opcode::*;
         match op {

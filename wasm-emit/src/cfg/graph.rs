@@ -6,8 +6,8 @@
 //! irreducible loop is made single-entry by a `Dispatch` node that branches on a label local;
 //! edges into such a loop set the label before they branch to the dispatcher.
 
-use crate::scan::Scan;
-use cranelift_codegen::ir::{self, InstructionData};
+use crate::scan::{Destination, Scan};
+use cranelift_codegen::ir::{self, Opcode};
 use cranelift_entity::{entity_impl, EntityRef, PrimaryMap, SecondaryMap};
 
 /// A node of the lowering graph.
@@ -103,7 +103,7 @@ struct TableScratch {
     with_args: Vec<u32>,
     /// For each successor of the current table, its destination and the previous
     /// successor to the same block with arguments.
-    succ_calls: Vec<(ir::BlockCall, u32)>,
+    succ_calls: Vec<(Destination, u32)>,
     /// The successor index of each destination of the current table.
     index_of: Vec<u32>,
     /// The current table's stamp.
@@ -136,21 +136,22 @@ impl TableScratch {
     }
 
     /// The successor index of `call`, destination `dest` of `branch`, adding it to
-    /// `succs` unless an earlier destination equals it.
+    /// `succs` unless an earlier destination equals it (same block, and the same
+    /// arguments once aliases are resolved).
     fn successor(
         &mut self,
-        g: &mut Graph,
+        (g, scan): (&mut Graph, &Scan),
         succs: &mut Vec<Edge>,
-        (call, pool): (ir::BlockCall, &ir::ValueListPool),
+        call: Destination,
         (branch, dest): (ir::Inst, u32),
     ) -> u32 {
-        let b = call.block(pool).index();
+        let b = call.block.index();
         if self.stamp[b] != self.current {
             self.stamp[b] = self.current;
             self.plain[b] = NONE;
             self.with_args[b] = NONE;
         }
-        let plain = call.len(pool) == 0;
+        let plain = call.passes_nothing();
         if plain && self.plain[b] != NONE {
             return self.plain[b];
         }
@@ -161,14 +162,17 @@ impl TableScratch {
                     break;
                 }
                 let (earlier, next) = self.succ_calls[at as usize];
-                if earlier.args(pool).eq(call.args(pool)) {
+                if earlier.values_only()
+                    && call.values_only()
+                    && scan.destination_args(&earlier) == scan.destination_args(&call)
+                {
                     return at;
                 }
                 at = next;
             }
         }
         let index = succs.len() as u32;
-        succs.push(edge_for(g, call, pool, branch, dest));
+        succs.push(edge_for(g, call, branch, dest));
         if plain {
             self.plain[b] = index;
             self.succ_calls.push((call, NONE));
@@ -221,8 +225,7 @@ pub fn build(func: &ir::Function) -> Graph {
 /// branches `scan` found (Cranelift's layout is a linked list: walking it again costs a
 /// call per block, and cache misses).
 pub fn build_into(g: &mut Graph, func: &ir::Function, scan: &Scan) {
-    let dfg = &func.dfg;
-    let blocks = dfg.num_blocks();
+    let blocks = func.dfg.num_blocks();
     g.nodes.clear();
     g.nodes.reserve(2 * blocks);
     g.edges.clear();
@@ -251,34 +254,27 @@ pub fn build_into(g: &mut Graph, func: &ir::Function, scan: &Scan) {
             continue;
         };
         let inst = scan.inst(k);
+        let dests = scan.destinations(b);
         succs.clear();
-        let pool = &dfg.value_lists;
-        let exit = match &dfg.insts[inst] {
-            InstructionData::Jump { destination, .. } => {
-                succs.push(plain(g, destination.block(pool)));
+        let exit = match (scan.opcode_and_type(k).0, dests) {
+            (Opcode::Jump, [to]) => {
+                succs.push(plain(g, to.block));
                 Exit::Jump
             }
-            InstructionData::Brif { blocks, .. } => {
-                let [then_call, else_call] = blocks;
-                let same_block = then_call.block(pool) == else_call.block(pool);
-                let same_args = then_call.args(pool).eq(else_call.args(pool));
-                if same_block && same_args {
-                    // Both arms go to the same place with the same arguments: a jump.
-                    succs.push(plain(g, then_call.block(pool)));
-                    Exit::Jump
-                } else {
-                    for (i, call) in blocks.iter().enumerate() {
-                        let edge = edge_for(g, *call, pool, inst, i as u32);
-                        succs.push(edge);
-                    }
-                    Exit::Brif
-                }
+            // Both arms go to the same place with the same arguments: a jump.
+            (Opcode::Brif, [to, _]) if scan.is_brif_as_jump(k) => {
+                succs.push(plain(g, to.block));
+                Exit::Jump
             }
-            InstructionData::BranchTable { table, .. } => {
-                let all = dfg.jump_tables[*table].all_branches();
+            (Opcode::Brif, [then_to, else_to]) => {
+                succs.push(edge_for(g, *then_to, inst, 0));
+                succs.push(edge_for(g, *else_to, inst, 1));
+                Exit::Brif
+            }
+            (Opcode::BrTable, [_, ..]) => {
                 tables.begin(blocks);
-                for (i, call) in all.iter().enumerate() {
-                    let k = tables.successor(g, &mut succs, (*call, pool), (inst, i as u32));
+                for (i, &to) in dests.iter().enumerate() {
+                    let k = tables.successor((g, scan), &mut succs, to, (inst, i as u32));
                     tables.index_of.push(k);
                 }
                 Exit::Table {
@@ -307,15 +303,9 @@ fn plain(g: &Graph, block: ir::Block) -> Edge {
 
 /// The edge for destination `dest` of `branch`: straight to the block when there is nothing
 /// to copy, else through a new `EdgeCopy` node.
-fn edge_for(
-    g: &mut Graph,
-    call: ir::BlockCall,
-    pool: &ir::ValueListPool,
-    branch: ir::Inst,
-    dest: u32,
-) -> Edge {
-    let target = plain(g, call.block(pool));
-    if call.len(pool) == 0 {
+fn edge_for(g: &mut Graph, to: Destination, branch: ir::Inst, dest: u32) -> Edge {
+    let target = plain(g, to.block);
+    if to.passes_nothing() {
         return target;
     }
     let node = g.push(NodeKind::EdgeCopy { branch, dest }, Exit::Jump, &[target]);
@@ -358,6 +348,7 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cranelift_codegen::ir::InstructionData;
 
     /// The successors of the function's entry block, a `br_table`: for each destination
     /// (the default first), the block it reaches and the arguments it passes, as text.

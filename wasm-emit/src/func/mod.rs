@@ -8,10 +8,10 @@ use crate::frame::FrameLayout;
 use crate::locals::{Locals, OFF_LOCALS};
 use crate::module::env::ref_val_type;
 use crate::module::env::ModuleEnv;
-use crate::scan::Scan;
+use crate::scan::{Destination, Scan};
 use crate::stackify::{Placement, Placements};
 use crate::types::{is_narrow, val_type};
-use cranelift_codegen::ir::{self, InstructionData, StackSlot, Value};
+use cranelift_codegen::ir::{self, InstructionData, Opcode, StackSlot, Value};
 use cranelift_entity::SecondaryMap;
 use cranelift_offheap::analysis::Analysis;
 use cranelift_offheap::WasmType;
@@ -27,15 +27,22 @@ const LOCAL_GET: u8 = 0x20;
 const LOCAL_SET: u8 = 0x21;
 const LOCAL_TEE: u8 = 0x22;
 
-/// Append local instruction `opcode` of `local` (unsigned LEB128) to `code`.
+/// Append local instruction `opcode` of `local` (unsigned LEB128) to `code`: in one
+/// append up to three bytes of index (two million locals), since large functions number
+/// most of their locals past 127.
 #[inline]
 fn write_local_op(code: &mut Vec<u8>, opcode: u8, local: u32) {
+    let (low, mid, high) = (local as u8 & 0x7f, (local >> 7) as u8 & 0x7f, local >> 14);
     if local < 0x80 {
         code.extend_from_slice(&[opcode, local as u8]);
-        return;
+    } else if local < 0x4000 {
+        code.extend_from_slice(&[opcode, low | 0x80, mid]);
+    } else if high < 0x80 {
+        code.extend_from_slice(&[opcode, low | 0x80, mid | 0x80, high as u8]);
+    } else {
+        code.push(opcode);
+        crate::module::write_u32(code, local);
     }
-    code.push(opcode);
-    crate::module::write_u32(code, local);
 }
 
 /// The frame of a function with explicit stack slots.
@@ -400,24 +407,24 @@ impl<'a> FuncLower<'a> {
         }
     }
 
-    /// The parallel copy of `args` into the parameters of `block`.
-    pub fn copies(&mut self, inst: ir::Inst, call: ir::BlockCall) -> Result<()> {
-        let dfg = &self.func.dfg;
-        let pool = &dfg.value_lists;
-        let params = dfg.block_params(call.block(pool));
+    /// The parallel copy of the arguments of `to`, a destination of `branch`, into the
+    /// parameters of its block.
+    pub fn copies(&mut self, branch: ir::Inst, to: &Destination) -> Result<()> {
+        let scan = self.scan;
+        if !to.values_only() {
+            return Err(self
+                .error(
+                    branch,
+                    ErrorKind::Unsupported(crate::error::Feature::Exceptions),
+                    "try_call block arguments are not supported",
+                )
+                .with_hint("lower exceptions before using the wasm backend"));
+        }
+        let args = scan.destination_args(to);
+        let params = scan.block_params(scan.ordinal[to.block] as usize);
         let mut pending = std::mem::take(&mut self.pending_copies);
         pending.clear();
-        for (arg, &param) in call.args(pool).zip(params) {
-            let Some(arg) = arg.as_value() else {
-                return Err(self
-                    .error(
-                        inst,
-                        ErrorKind::Unsupported(crate::error::Feature::Exceptions),
-                        "try_call block arguments are not supported",
-                    )
-                    .with_hint("lower exceptions before using the wasm backend"));
-            };
-            let arg = self.scan.resolve(arg);
+        for (&arg, &param) in args.iter().zip(params) {
             if arg != param && !self.same_local(arg, param) {
                 pending.push((arg, param));
             }
@@ -432,28 +439,32 @@ impl<'a> FuncLower<'a> {
         }
         self.pending_copies = pending;
         if self.sharing.is_on() {
-            for arg in call.args(pool).filter_map(|a| a.as_value()) {
-                self.lowered_read(self.scan.resolve(arg));
+            for &arg in args {
+                self.lowered_read(arg);
             }
         }
         Ok(())
     }
 
+    /// Destination `dest` of `branch`, the terminator of its block.
+    fn destination(&self, branch: ir::Inst, dest: u32) -> Option<&'a Destination> {
+        let scan: &'a Scan = self.scan;
+        let block = self.func.layout.inst_block(branch)?;
+        scan.destinations(scan.ordinal[block] as usize)
+            .get(dest as usize)
+    }
+
     fn block_body(&mut self, block: ir::Block, node: Node) -> Result<()> {
-        let func = self.func;
         let scan = self.scan;
-        for k in scan.block_range(scan.ordinal[block] as usize) {
+        let b = scan.ordinal[block] as usize;
+        for k in scan.block_range(b) {
             if scan.is_branch(k) {
-                let inst = scan.inst(k);
-                let data = &func.dfg.insts[inst];
                 // Only plain jumps (and brifs collapsed into jumps) copy in the block itself.
                 if let cfg::Exit::Jump = self.graph.nodes[node].exit {
-                    let call = match data {
-                        InstructionData::Jump { destination, .. } => *destination,
-                        InstructionData::Brif { blocks, .. } => blocks[0],
-                        _ => continue,
-                    };
-                    self.copies(inst, call)?;
+                    let copies = matches!(scan.opcode_and_type(k).0, Opcode::Jump | Opcode::Brif);
+                    if let (true, Some(to)) = (copies, scan.destinations(b).first()) {
+                        self.copies(scan.inst(k), to)?;
+                    }
                 }
                 continue;
             }
@@ -535,13 +546,10 @@ impl NodeEmitter for FuncLower<'_> {
     fn body(&mut self, node: Node) -> Result<()> {
         match self.graph.nodes[node].kind {
             NodeKind::Block(block) => self.block_body(block, node),
-            NodeKind::EdgeCopy { branch, dest } => {
-                let dfg = &self.func.dfg;
-                let call = dfg.insts[branch]
-                    .branch_destination(&dfg.jump_tables, &dfg.exception_tables)
-                    [dest as usize];
-                self.copies(branch, call)
-            }
+            NodeKind::EdgeCopy { branch, dest } => match self.destination(branch, dest) {
+                Some(to) => self.copies(branch, to),
+                None => Ok(()),
+            },
             NodeKind::Dispatch => Ok(()),
         }
     }
@@ -549,23 +557,25 @@ impl NodeEmitter for FuncLower<'_> {
     fn selector(&mut self, node: Node) -> Result<()> {
         match self.graph.nodes[node].kind {
             NodeKind::Block(block) => {
-                let Some(inst) = self.func.layout.last_inst(block) else {
+                let scan = self.scan;
+                let Some(k) = scan.block_range(scan.ordinal[block] as usize).last() else {
                     return Ok(());
                 };
-                let arg = match self.func.dfg.insts[inst] {
-                    InstructionData::Brif { arg, .. } => {
+                let (op, args) = (scan.opcode_and_type(k).0, scan.args(k));
+                let arg = match (op, args) {
+                    (Opcode::Brif, &[arg]) => {
                         self.get_condition(arg);
                         arg
                     }
                     // The index of a br_table is an i32; out-of-range goes to the default.
-                    InstructionData::BranchTable { arg, .. } => {
+                    (Opcode::BrTable, &[arg]) => {
                         self.get(arg);
                         arg
                     }
                     _ => return Ok(()),
                 };
                 if self.sharing.is_on() {
-                    self.lowered_read(self.resolve(arg));
+                    self.lowered_read(arg);
                 }
                 Ok(())
             }
@@ -613,18 +623,17 @@ impl NodeEmitter for FuncLower<'_> {
         let NodeKind::EdgeCopy { branch, dest } = self.graph.nodes[node].kind else {
             return false;
         };
-        let dfg = &self.func.dfg;
-        let call = dfg.insts[branch].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
-            [dest as usize];
-        let params = dfg.block_params(call.block(&dfg.value_lists));
-        call.args(&dfg.value_lists)
-            .zip(params)
-            .all(|(arg, &param)| {
-                arg.as_value().is_some_and(|a| {
-                    let a = self.scan.resolve(a);
-                    a == param || self.same_local(a, param)
-                })
-            })
+        let Some(to) = self.destination(branch, dest) else {
+            return false;
+        };
+        let scan = self.scan;
+        let params = scan.block_params(scan.ordinal[to.block] as usize);
+        to.values_only()
+            && scan
+                .destination_args(to)
+                .iter()
+                .zip(params)
+                .all(|(&a, &param)| a == param || self.same_local(a, param))
     }
 }
 
@@ -636,7 +645,18 @@ mod tests {
     /// `FuncLower::local_op` writes what wasm-encoder writes, at every LEB128 length.
     #[test]
     fn local_ops_encode_as_wasm_encoder_does() {
-        for local in [0, 1, 127, 128, 300, 16_383, 16_384, 2_097_152, u32::MAX] {
+        for local in [
+            0,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            u32::MAX,
+        ] {
             for opcode in [LOCAL_GET, LOCAL_SET, LOCAL_TEE] {
                 let mut ours = Vec::new();
                 super::write_local_op(&mut ours, opcode, local);

@@ -77,9 +77,12 @@ impl Bodies {
     /// see [`Bodies::take_code_section`]): growing the buffer as functions come would copy
     /// it again and again.
     pub fn for_instructions(insts: usize, other: usize) -> Bodies {
+        // Most instructions lower to a few bytes, with their local operations. A large
+        // buffer is fresh memory, written once: huge pages spare a fault per 4 KiB.
+        let mut code = Vec::new();
+        crate::reuse::empty_with_room(&mut code, 4 * insts + other);
         Bodies {
-            // Most instructions lower to a few bytes, with their local operations.
-            code: Vec::with_capacity(4 * insts + other),
+            code,
             ..Bodies::default()
         }
     }

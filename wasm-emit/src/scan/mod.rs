@@ -16,7 +16,9 @@ use crate::stackify::{Class, Placement, Schedule};
 use crate::support::{check_param_type, check_type, Gate};
 use ops::{op_table, TypeSource};
 
+mod branches;
 mod ops;
+pub use branches::{Branches, Destination};
 use cranelift_codegen::ir::{self, types, Block, Inst, InstructionData, Opcode, Type, Value};
 use cranelift_entity::packed_option::PackedOption;
 use cranelift_entity::{EntityRef, SecondaryMap};
@@ -63,6 +65,8 @@ pub struct Scan {
     local_counts: [u32; 4],
     /// The number of parameters of the entry block.
     entry_params: u32,
+    /// The branches' destinations and the blocks' parameters.
+    branches: Branches,
 }
 
 /// The pool of the wasm value type a CLIF type is carried in: i32 (0), i64 (1), f32 (2),
@@ -155,6 +159,9 @@ const BRANCH: u8 = 1;
 /// [`Row::flags`]: the instruction's only result is not placed in a local, so the
 /// instruction is emitted where that result is used (or, if unused, nowhere).
 const AT_USE: u8 = 2;
+/// [`Row::flags`]: a `brif` whose two destinations are the same block with the same
+/// arguments: it is lowered as a jump.
+const BRIF_AS_JUMP: u8 = 4;
 
 /// The position of the last instruction reading a value, and whether that read is a
 /// block argument of a conditional edge, packed in a `u32` (`User::NONE`: no read).
@@ -206,6 +213,7 @@ impl Default for Scan {
             param_counts: [0; 4],
             local_counts: [0; 4],
             entry_params: 0,
+            branches: Branches::default(),
         }
     }
 }
@@ -259,31 +267,7 @@ impl Scan {
         let n_insts = dfg.num_insts();
         let n_values = dfg.num_values();
         let ops = op_table();
-        // Aliases are resolved once per value, at its first read: a function's value space
-        // can be several times its instruction count (detached and alias values). A value
-        // defined already (a result or block parameter) is no alias, so only a value read
-        // before its definition in the layout, or defined nowhere, costs a call into
-        // Cranelift; `canon` gets its storage at the first alias.
-        let mut canon = std::mem::take(&mut self.canon);
-        canon.clear();
-        let mut resolve = |v: Value, facts: &[ValueFacts]| {
-            if facts[v.index()].def_block != NO_BLOCK {
-                return v;
-            }
-            match canon.get(v.index()).and_then(|c| c.expand()) {
-                Some(target) => target,
-                None => {
-                    let target = dfg.resolve_aliases(v);
-                    if target != v {
-                        if canon.is_empty() {
-                            canon.resize(n_values, None.into());
-                        }
-                        canon[v.index()] = target.into();
-                    }
-                    target
-                }
-            }
-        };
+        self.canon.clear();
         let s = self;
         s.blocks.clear();
         s.block_start.clear();
@@ -304,6 +288,7 @@ impl Scan {
         s.ordinal.clear_to(dfg.num_blocks());
         refill(&mut s.facts, n_values, ValueFacts::default());
         s.schedule.begin_function();
+        s.branches.clear(dfg.num_blocks());
         let pool = &dfg.value_lists;
         for block in func.layout.blocks() {
             let ord = s.blocks.len() as u32;
@@ -311,6 +296,7 @@ impl Scan {
             s.ordinal[block] = ord;
             s.block_start.push(s.rows.len() as u32);
             let params = dfg.block_params(block);
+            s.branches.begin_block(params);
             s.num_params += params.len();
             for &p in params {
                 let ty = dfg.value_type(p);
@@ -346,31 +332,15 @@ impl Scan {
                 let op_start = s.operands.len() as u32;
                 let reader = User::new(k, false);
                 for &arg in data.arguments(pool) {
-                    s.read(resolve(arg, &s.facts), reader, ord);
+                    let arg = s.resolve_at_read(dfg, arg);
+                    s.read(arg, reader, ord);
                 }
                 let arg_end = s.operands.len() as u32;
-                if info.branch {
-                    let conditional = matches!(
-                        data,
-                        InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
-                    );
-                    if let InstructionData::Brif { arg, blocks, .. } = *data {
-                        if blocks[0].block(pool) == blocks[1].block(pool)
-                            && blocks[0].args(pool).eq(blocks[1].args(pool))
-                        {
-                            let arg = resolve(arg, &s.facts);
-                            s.facts[arg.index()].count += 1;
-                        }
-                    }
-                    let reader = User::new(k, conditional);
-                    for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
-                        for arg in call.args(pool) {
-                            if let Some(arg) = arg.as_value() {
-                                s.read(resolve(arg, &s.facts), reader, ord);
-                            }
-                        }
-                    }
-                }
+                let flags = if info.branch {
+                    s.walk_destinations(dfg, data, k, ord)
+                } else {
+                    0
+                };
                 let results = dfg.inst_results(inst);
                 let res_start = s.results.len() as u32;
                 // Most instructions have one result or none: a push, not a copy.
@@ -419,7 +389,7 @@ impl Scan {
                     class: info.class,
                     opcode,
                     family: info.family,
-                    flags: if info.branch { BRANCH } else { 0 },
+                    flags,
                     ty,
                     op_start,
                     arg_end,
@@ -430,8 +400,85 @@ impl Scan {
             }
         }
         s.block_start.push(s.rows.len() as u32);
-        s.canon = canon;
+        s.branches.finish();
         Ok(())
+    }
+
+    /// `v` with aliases resolved, at a read during the walk. Aliases are resolved once per
+    /// value, at its first read: a function's value space can be several times its
+    /// instruction count (detached and alias values). A value defined already (a result
+    /// or block parameter) is no alias, so only a value read before its definition in
+    /// the layout, or defined nowhere, costs a call into Cranelift.
+    #[inline]
+    fn resolve_at_read(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
+        if self.facts[v.index()].def_block != NO_BLOCK {
+            return v;
+        }
+        self.resolve_undefined(dfg, v)
+    }
+
+    /// [`Scan::resolve_at_read`] of a value not defined yet; `canon` gets its storage at
+    /// the first alias.
+    #[inline(never)]
+    fn resolve_undefined(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
+        if let Some(target) = self.canon.get(v.index()).and_then(|c| c.expand()) {
+            return target;
+        }
+        let target = dfg.resolve_aliases(v);
+        if target != v {
+            if self.canon.is_empty() {
+                self.canon.resize(dfg.num_values(), None.into());
+            }
+            self.canon[v.index()] = target.into();
+        }
+        target
+    }
+
+    /// The destinations of the branch `data` at position `k`, in the block with ordinal
+    /// `block`: their arguments are read (after the branch's own arguments) and kept with
+    /// the blocks they go to. Returns the row's flags. Out of line: a branch ends each
+    /// block, and the walk's loop over every instruction stays small.
+    #[inline(never)]
+    fn walk_destinations(
+        &mut self,
+        dfg: &ir::DataFlowGraph,
+        data: &InstructionData,
+        k: usize,
+        block: u32,
+    ) -> u8 {
+        let pool = &dfg.value_lists;
+        let mut flags = BRANCH;
+        let conditional = matches!(
+            data,
+            InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
+        );
+        if let InstructionData::Brif { arg, blocks, .. } = *data {
+            if blocks[0].block(pool) == blocks[1].block(pool)
+                && blocks[0].args(pool).eq(blocks[1].args(pool))
+            {
+                let arg = self.resolve_at_read(dfg, arg);
+                self.facts[arg.index()].count += 1;
+                flags |= BRIF_AS_JUMP;
+            }
+        }
+        let reader = User::new(k, conditional);
+        self.branches.begin_branch();
+        for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
+            let args_start = self.operands.len() as u32;
+            let mut values_only = true;
+            for arg in call.args(pool) {
+                match arg.as_value() {
+                    Some(arg) => {
+                        let arg = self.resolve_at_read(dfg, arg);
+                        self.read(arg, reader, block);
+                    }
+                    None => values_only = false,
+                }
+            }
+            let args = (args_start, self.operands.len() as u32);
+            self.branches.push(call.block(pool), args, values_only);
+        }
+        flags
     }
 
     /// Record operand `value` (aliases resolved) of the instruction `reader`, in the
@@ -637,6 +684,32 @@ impl Scan {
     #[inline]
     pub fn is_branch(&self, k: usize) -> bool {
         self.rows[k].flags & BRANCH != 0
+    }
+
+    /// Whether the instruction at position `k` is a `brif` whose two destinations are
+    /// the same block with the same arguments (lowered as a jump).
+    #[inline]
+    pub fn is_brif_as_jump(&self, k: usize) -> bool {
+        self.rows[k].flags & BRIF_AS_JUMP != 0
+    }
+
+    /// The destinations of the terminator of the block with ordinal `b`, as
+    /// `branch_destination` orders them (none if the block ends in no branch).
+    #[inline]
+    pub fn destinations(&self, b: usize) -> &[Destination] {
+        self.branches.destinations(b)
+    }
+
+    /// The arguments `destination` passes (aliases resolved).
+    #[inline]
+    pub fn destination_args(&self, destination: &Destination) -> &[Value] {
+        &self.operands[destination.args()]
+    }
+
+    /// The parameters of the block with ordinal `b`.
+    #[inline]
+    pub fn block_params(&self, b: usize) -> &[Value] {
+        self.branches.params(b)
     }
 
     /// Whether the instruction at position `k` is emitted where its only result is used

@@ -8,18 +8,21 @@
 //! may be aliases: reading them costs a call and a few branches each time. The passes
 //! after this one read the same facts from flat arrays indexed by an instruction's
 //! position in layout order.
+//!
+//! `walk` is the walk itself, `branches` keeps the branches' destinations and the blocks'
+//! parameters it finds (for the lowering graph and the edge copies), and `ops` is what it
+//! asks of each opcode.
 
 use crate::error::Result;
 use crate::isel::Family;
-use crate::reuse::{empty_with_room, refill, ClearTo};
 use crate::stackify::{Class, Placement, Schedule};
-use crate::support::{check_param_type, check_type, Gate};
-use ops::{op_table, TypeSource};
+use crate::support::Gate;
 
 mod branches;
 mod ops;
+mod walk;
 pub use branches::{Branches, Destination};
-use cranelift_codegen::ir::{self, types, Block, Inst, InstructionData, Opcode, Type, Value};
+use cranelift_codegen::ir::{self, types, Block, Inst, Opcode, Type, Value};
 use cranelift_entity::packed_option::PackedOption;
 use cranelift_entity::{EntityRef, SecondaryMap};
 
@@ -259,237 +262,6 @@ impl Scan {
             }
         }
         Ok(())
-    }
-
-    /// The walk of [`Scan::recompute`].
-    fn walk(&mut self, func: &ir::Function, gate: Option<&Gate>) -> Result<()> {
-        let dfg = &func.dfg;
-        let n_insts = dfg.num_insts();
-        let n_values = dfg.num_values();
-        let ops = op_table();
-        self.canon.clear();
-        let s = self;
-        s.blocks.clear();
-        s.block_start.clear();
-        empty_with_room(&mut s.rows, n_insts);
-        s.address_insts.clear();
-        s.checked.clear();
-        s.num_params = 0;
-        s.param_counts = [0; 4];
-        s.local_counts = [0; 4];
-        s.entry_params = func
-            .layout
-            .entry_block()
-            .map_or(0, |entry| dfg.block_params(entry).len() as u32);
-        // Most instructions read two values or fewer.
-        empty_with_room(&mut s.operands, 2 * n_insts);
-        empty_with_room(&mut s.results, n_insts);
-        s.index.clear_to(n_insts);
-        s.ordinal.clear_to(dfg.num_blocks());
-        refill(&mut s.facts, n_values, ValueFacts::default());
-        s.schedule.begin_function();
-        s.branches.clear(dfg.num_blocks());
-        let pool = &dfg.value_lists;
-        for block in func.layout.blocks() {
-            let ord = s.blocks.len() as u32;
-            s.blocks.push(block);
-            s.ordinal[block] = ord;
-            s.block_start.push(s.rows.len() as u32);
-            let params = dfg.block_params(block);
-            s.branches.begin_block(params);
-            s.num_params += params.len();
-            for &p in params {
-                let ty = dfg.value_type(p);
-                if gate.is_some() {
-                    check_param_type(func, ty)?;
-                }
-                let f = &mut s.facts[p.index()];
-                f.def_block = ord;
-                f.ty = ty;
-                if ord > 0 {
-                    s.param_counts[numeric_pool(ty)] += 1;
-                }
-            }
-            for inst in func.layout.block_insts(block) {
-                let k = s.rows.len();
-                s.index[inst] = k as u32;
-                let data = &dfg.insts[inst];
-                let opcode = data.opcode();
-                let info = ops[opcode as u8 as usize];
-                if info.listed {
-                    if info.addresses {
-                        s.address_insts.push(inst);
-                    }
-                    if info.checked {
-                        s.checked.push(k as u32);
-                    }
-                }
-                if info.gated {
-                    if let Some(gate) = gate {
-                        gate.check_opcode(func, inst, data)?;
-                    }
-                }
-                let op_start = s.operands.len() as u32;
-                let reader = User::new(k, false);
-                for &arg in data.arguments(pool) {
-                    let arg = s.resolve_at_read(dfg, arg);
-                    s.read(arg, reader, ord);
-                }
-                let arg_end = s.operands.len() as u32;
-                let flags = if info.branch {
-                    s.walk_destinations(dfg, data, k, ord)
-                } else {
-                    0
-                };
-                let results = dfg.inst_results(inst);
-                let res_start = s.results.len() as u32;
-                // Most instructions have one result or none: a push, not a copy.
-                match *results {
-                    [] => {}
-                    [r] => s.results.push(r),
-                    _ => s.results.extend_from_slice(results),
-                }
-                // The first result's type: the controlling type of most polymorphic
-                // opcodes, and checked by the gate with the others.
-                for &r in results {
-                    let ty = dfg.value_type(r);
-                    if gate.is_some() {
-                        check_type(func, inst, ty)?;
-                    }
-                    let f = &mut s.facts[r.index()];
-                    f.def_block = ord;
-                    f.def = k as u32;
-                    f.ty = ty;
-                }
-                let ty = match info.ty {
-                    TypeSource::Invariant => types::INVALID,
-                    TypeSource::Operand(i) => s.operands[op_start as usize..arg_end as usize]
-                        .get(i as usize)
-                        .map_or(types::INVALID, |&v| dfg.value_type(v)),
-                    TypeSource::Result => results
-                        .first()
-                        .map_or(types::INVALID, |r| s.facts[r.index()].ty),
-                };
-                // Operands are results or block parameters checked where they are defined,
-                // so the controlling type needs a check only where it is neither.
-                if gate.is_some() && results.is_empty() {
-                    check_type(func, inst, ty)?;
-                }
-                s.schedule.define(
-                    k as u32,
-                    opcode,
-                    data,
-                    info.class,
-                    info.branch,
-                    results,
-                    &mut s.facts,
-                );
-                s.rows.push(Row {
-                    inst,
-                    class: info.class,
-                    opcode,
-                    family: info.family,
-                    flags,
-                    ty,
-                    op_start,
-                    arg_end,
-                    op_end: s.operands.len() as u32,
-                    res_start,
-                    res_end: s.results.len() as u32,
-                });
-            }
-        }
-        s.block_start.push(s.rows.len() as u32);
-        s.branches.finish();
-        Ok(())
-    }
-
-    /// `v` with aliases resolved, at a read during the walk. Aliases are resolved once per
-    /// value, at its first read: a function's value space can be several times its
-    /// instruction count (detached and alias values). A value defined already (a result
-    /// or block parameter) is no alias, so only a value read before its definition in
-    /// the layout, or defined nowhere, costs a call into Cranelift.
-    #[inline]
-    fn resolve_at_read(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
-        if self.facts[v.index()].def_block != NO_BLOCK {
-            return v;
-        }
-        self.resolve_undefined(dfg, v)
-    }
-
-    /// [`Scan::resolve_at_read`] of a value not defined yet; `canon` gets its storage at
-    /// the first alias.
-    #[inline(never)]
-    fn resolve_undefined(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
-        if let Some(target) = self.canon.get(v.index()).and_then(|c| c.expand()) {
-            return target;
-        }
-        let target = dfg.resolve_aliases(v);
-        if target != v {
-            if self.canon.is_empty() {
-                self.canon.resize(dfg.num_values(), None.into());
-            }
-            self.canon[v.index()] = target.into();
-        }
-        target
-    }
-
-    /// The destinations of the branch `data` at position `k`, in the block with ordinal
-    /// `block`: their arguments are read (after the branch's own arguments) and kept with
-    /// the blocks they go to. Returns the row's flags. Out of line: a branch ends each
-    /// block, and the walk's loop over every instruction stays small.
-    #[inline(never)]
-    fn walk_destinations(
-        &mut self,
-        dfg: &ir::DataFlowGraph,
-        data: &InstructionData,
-        k: usize,
-        block: u32,
-    ) -> u8 {
-        let pool = &dfg.value_lists;
-        let mut flags = BRANCH;
-        let conditional = matches!(
-            data,
-            InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
-        );
-        if let InstructionData::Brif { arg, blocks, .. } = *data {
-            if blocks[0].block(pool) == blocks[1].block(pool)
-                && blocks[0].args(pool).eq(blocks[1].args(pool))
-            {
-                let arg = self.resolve_at_read(dfg, arg);
-                self.facts[arg.index()].count += 1;
-                flags |= BRIF_AS_JUMP;
-            }
-        }
-        let reader = User::new(k, conditional);
-        self.branches.begin_branch();
-        for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
-            let args_start = self.operands.len() as u32;
-            let mut values_only = true;
-            for arg in call.args(pool) {
-                match arg.as_value() {
-                    Some(arg) => {
-                        let arg = self.resolve_at_read(dfg, arg);
-                        self.read(arg, reader, block);
-                    }
-                    None => values_only = false,
-                }
-            }
-            let args = (args_start, self.operands.len() as u32);
-            self.branches.push(call.block(pool), args, values_only);
-        }
-        flags
-    }
-
-    /// Record operand `value` (aliases resolved) of the instruction `reader`, in the
-    /// block with ordinal `block`.
-    #[inline]
-    fn read(&mut self, value: Value, reader: User, block: u32) {
-        self.operands.push(value);
-        let f = &mut self.facts[value.index()];
-        f.count += 1;
-        f.user = reader;
-        self.schedule.read(f, block);
     }
 
     /// Place `values` in locals, whatever the scan decided: their lowering did not fit

@@ -132,6 +132,7 @@ struct Spare {
     emitted: SecondaryMap<Value, bool>,
     slot_locals: SecondaryMap<StackSlot, u32>,
     callees: SecondaryMap<ir::FuncRef, u32>,
+    sig_types: SecondaryMap<ir::SigRef, u32>,
     pending_copies: Vec<(Value, Value)>,
     sharing: Sharing,
     /// The name of each local, by index (built after lowering).
@@ -146,6 +147,7 @@ impl Default for Spare {
             emitted: SecondaryMap::new(),
             slot_locals: SecondaryMap::with_default(u32::MAX),
             callees: SecondaryMap::with_default(u32::MAX),
+            sig_types: SecondaryMap::with_default(u32::MAX),
             pending_copies: Vec::new(),
             sharing: Sharing::default(),
             names: Vec::new(),
@@ -161,6 +163,7 @@ impl Spare {
         self.emitted = lower.emitted;
         self.slot_locals = lower.slot_locals;
         self.callees = lower.callees;
+        self.sig_types = lower.sig_types;
         self.pending_copies = lower.pending_copies;
         self.sharing = lower.sharing;
     }
@@ -264,6 +267,7 @@ pub fn lower_function_in(
     };
     spare.callees.clear();
     env.fill_known_callees(index, &mut spare.callees);
+    spare.sig_types.clear();
     let mut attempts = 0;
     let lower = loop {
         attempts += 1;
@@ -429,6 +433,7 @@ fn attempt<'a>(
     // Cleared, and the known callees filled in, once per function (see
     // `lower_function_in`): every attempt resolves the same callees.
     let callees = std::mem::take(&mut spare.callees);
+    let sig_types = std::mem::take(&mut spare.sig_types);
     let mut sharing = std::mem::take(&mut spare.sharing);
     sharing.reset(func.dfg.num_values(), mode == LocalMode::Shared);
     let mut lower = FuncLower {
@@ -447,6 +452,7 @@ fn attempt<'a>(
         last_set: None,
         scan,
         callees,
+        sig_types,
         pending_copies: std::mem::take(&mut spare.pending_copies),
         sharing,
     };

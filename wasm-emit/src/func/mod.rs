@@ -87,6 +87,8 @@ pub struct FuncLower<'a> {
     pub scan: &'a Scan,
     /// The wasm function index of each callee resolved so far (`u32::MAX`: not yet).
     pub callees: SecondaryMap<ir::FuncRef, u32>,
+    /// The wasm type index of each signature used by a call so far (`u32::MAX`: not yet).
+    pub sig_types: SecondaryMap<ir::SigRef, u32>,
     /// A buffer for `copies`, kept so that copying allocates nothing.
     pending_copies: Vec<(Value, Value)>,
     /// Locals shared as values die (opt level none over the engines' limit; off

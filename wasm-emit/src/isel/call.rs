@@ -40,8 +40,8 @@ impl FuncLower<'_> {
                 // the libcall's result, the destination, is its first argument.
                 let libcall = memory_libcall(&dfg.ext_funcs[*func_ref].name);
                 self.env.uses_memory = true;
-                for i in 0..dfg.inst_args(inst).len() {
-                    self.get(self.arg(inst, i));
+                for &arg in self.args_of(inst) {
+                    self.get(arg);
                 }
                 if libcall == Some(ir::LibCall::Memset) {
                     self.sink().memory_fill(0);
@@ -57,10 +57,9 @@ impl FuncLower<'_> {
                 let func_ref = *func_ref;
                 let index = self.callee_index(inst, func_ref)?;
                 let sig_ref = dfg.ext_funcs[func_ref].signature;
-                let sig = &dfg.signatures[sig_ref];
-                let wasm_sig = WasmSig::of(sig, self.analysis.sig_refs(sig_ref));
-                let expected = &self.env.type_list[self.env.func_type(index) as usize];
-                if wasm_sig != *expected {
+                // Signatures are interned: equal types, equal indices.
+                let type_index = self.sig_type(sig_ref);
+                if type_index != self.env.func_type(index) {
                     return Err(self
                         .error(
                             inst,
@@ -69,11 +68,11 @@ impl FuncLower<'_> {
                         )
                         .with_hint("declare the callee with the signature it is defined with"));
                 }
-                for i in 0..dfg.inst_args(inst).len() {
-                    self.get(self.arg(inst, i));
+                for &arg in self.args_of(inst) {
+                    self.get(arg);
                 }
                 if op == Opcode::ReturnCall {
-                    self.check_tail_results(inst, &wasm_sig)?;
+                    self.check_tail_results(inst, type_index)?;
                     self.epilogue();
                     self.env.uses_tail_calls = true;
                     self.sink().return_call(index);
@@ -86,14 +85,12 @@ impl FuncLower<'_> {
                 Opcode::CallIndirect | Opcode::ReturnCallIndirect,
                 InstructionData::CallIndirect { sig_ref, .. },
             ) => {
-                let sig = &dfg.signatures[*sig_ref];
-                let wasm_sig = WasmSig::of(sig, self.analysis.sig_refs(*sig_ref));
-                let type_index = self.env.type_index(wasm_sig.clone());
-                let args = dfg.inst_args(inst).len();
-                for i in 1..args {
-                    self.get(self.arg(inst, i));
+                let type_index = self.sig_type(*sig_ref);
+                let args = self.args_of(inst);
+                for &arg in args.get(1..).unwrap_or_default() {
+                    self.get(arg);
                 }
-                let callee = self.arg(inst, 0);
+                let callee = args[0];
                 self.get(callee);
                 if self.ty(callee) == types::I64 {
                     // Table slots are small; an address that does not fit cannot be valid.
@@ -105,7 +102,7 @@ impl FuncLower<'_> {
                     self.env.uses_reference_types = true;
                 }
                 if op == Opcode::ReturnCallIndirect {
-                    self.check_tail_results(inst, &wasm_sig)?;
+                    self.check_tail_results(inst, type_index)?;
                     self.epilogue();
                     self.env.uses_tail_calls = true;
                     self.sink().return_call_indirect(table, type_index);
@@ -132,8 +129,8 @@ impl FuncLower<'_> {
             }
             (Opcode::Return, _) => {
                 // Results first: they may read the stack pointer the epilogue restores.
-                for i in 0..dfg.inst_args(inst).len() {
-                    self.get(self.arg(inst, i));
+                for &arg in self.args_of(inst) {
+                    self.get(arg);
                 }
                 self.epilogue();
                 self.sink().return_();
@@ -156,7 +153,7 @@ impl FuncLower<'_> {
     /// Pop a call's results into their locals; narrow results are re-masked, since the
     /// callee may be outside the module.
     fn pop_results(&mut self, inst: ir::Inst) {
-        let results = self.func.dfg.inst_results(inst);
+        let results = self.results_of(inst);
         for &r in results.iter().rev() {
             self.set(r);
         }
@@ -190,10 +187,28 @@ impl FuncLower<'_> {
                 || (sig.returns.len() == 1 && sig.returns[0].value_type == ptr))
     }
 
-    /// A tail call must return exactly what the caller returns.
-    fn check_tail_results(&self, inst: ir::Inst, callee: &WasmSig) -> Result<()> {
+    /// The wasm type index of signature `sig_ref`, interned at its first call in the
+    /// function: building the wasm signature allocates, and a call site per instruction is
+    /// common (Go code calls at every other block).
+    fn sig_type(&mut self, sig_ref: ir::SigRef) -> u32 {
+        if let Some(&index) = self.sig_types.get(sig_ref) {
+            if index != u32::MAX {
+                return index;
+            }
+        }
+        let sig = &self.func.dfg.signatures[sig_ref];
+        let index = self
+            .env
+            .type_index(WasmSig::of(sig, self.analysis.sig_refs(sig_ref)));
+        self.sig_types[sig_ref] = index;
+        index
+    }
+
+    /// A tail call, to a callee of type `callee`, must return exactly what the caller
+    /// returns.
+    fn check_tail_results(&self, inst: ir::Inst, callee: u32) -> Result<()> {
         let ours = WasmSig::of(&self.func.signature, &self.analysis.func_refs.signature).results;
-        if callee.results == ours {
+        if self.env.type_list[callee as usize].results == ours {
             return Ok(());
         }
         Err(self

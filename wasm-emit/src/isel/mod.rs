@@ -18,7 +18,7 @@ use crate::error::{ErrorKind, Feature, Result};
 use crate::func::FuncLower;
 use cranelift_codegen::ir::{self, Opcode};
 
-impl FuncLower<'_> {
+impl<'a> FuncLower<'a> {
     /// Lower the non-branch instruction at scan position `k`.
     pub fn inst_at(&mut self, k: usize) -> Result<()> {
         let inst = self.scan.inst(k);
@@ -68,6 +68,21 @@ impl FuncLower<'_> {
     #[inline]
     pub fn result(&self, inst: ir::Inst, i: usize) -> ir::Value {
         self.scan.results(self.scan.index[inst] as usize)[i]
+    }
+
+    /// The arguments of `inst`, alias-resolved, as the scan recorded them (not borrowing
+    /// the lowering, which pushes them).
+    #[inline]
+    pub fn args_of(&self, inst: ir::Inst) -> &'a [ir::Value] {
+        let scan: &'a crate::scan::Scan = self.scan;
+        scan.args(scan.index[inst] as usize)
+    }
+
+    /// The results of `inst`, as the scan recorded them.
+    #[inline]
+    pub fn results_of(&self, inst: ir::Inst) -> &'a [ir::Value] {
+        let scan: &'a crate::scan::Scan = self.scan;
+        scan.results(scan.index[inst] as usize)
     }
 }
 

@@ -67,11 +67,16 @@ impl Place {
     }
 }
 
-/// The facts about one function, as `compute` finds them (the maps are public to read;
-/// `place` and `ref_type` answer from flags set by `compute`, so do not edit them).
+/// The facts about one function, as `compute` finds them (the reference map is public to
+/// read; `place` and `ref_type` answer from flags set by `compute`, so do not edit it).
 pub struct Analysis {
-    /// The place each place-address value points at.
-    pub places: SecondaryMap<Value, Option<Place>>,
+    /// For each place-address value, one more than the index of its place in
+    /// `place_list` (0: none). Four bytes a value rather than a whole `Option<Place>`:
+    /// a function that reads a global near its end has the map sized to nearly all of
+    /// its values, filled for each function.
+    place_at: SecondaryMap<Value, u32>,
+    /// The places found, in the order their addresses were found.
+    place_list: Vec<Place>,
     /// The reference type of each reference value.
     pub refs: SecondaryMap<Value, Option<RefType>>,
     /// The function's signature side table (empty if none was declared).
@@ -120,7 +125,8 @@ impl Analysis {
                 .any(|gv| decls.off_heap(func, gv).is_some());
         let trivial = !has_places && !func_refs.has_refs();
         let mut a = Analysis {
-            places: SecondaryMap::new(),
+            place_at: SecondaryMap::new(),
+            place_list: Vec::new(),
             refs: SecondaryMap::new(),
             func_refs,
             trivial,
@@ -134,7 +140,7 @@ impl Analysis {
                 a.infer_refs(func);
             }
             // Lowering asks about every value: answer from a flag when there is nothing.
-            a.any_place = a.places.values().any(Option::is_some);
+            a.any_place = !a.place_list.is_empty();
             a.any_ref = a.refs.values().any(Option::is_some);
         }
         a
@@ -168,7 +174,16 @@ impl Analysis {
         if !self.any_place {
             return None;
         }
-        self.places[func.dfg.resolve_aliases(value)]
+        self.place_entry(func.dfg.resolve_aliases(value))
+    }
+
+    /// The place of `value` (no alias), as `find_places` recorded it.
+    #[inline]
+    fn place_entry(&self, value: Value) -> Option<Place> {
+        match self.place_at.get(value) {
+            Some(&at) if at != 0 => self.place_list.get(at as usize - 1).copied(),
+            _ => None,
+        }
     }
 
     /// [`Analysis::place`] of a value known to be no alias (a result, a block parameter,
@@ -178,7 +193,7 @@ impl Analysis {
         if !self.any_place {
             return None;
         }
-        self.places[value]
+        self.place_entry(value)
     }
 
     /// The reference type of `value` (an alias or not), if it is a reference.
@@ -192,7 +207,7 @@ impl Analysis {
 
     /// [`Analysis::place`] while the facts are being found (before the flags are set).
     fn place_resolved(&self, func: &ir::Function, value: Value) -> Option<Place> {
-        self.places[func.dfg.resolve_aliases(value)]
+        self.place_entry(func.dfg.resolve_aliases(value))
     }
 
     /// [`Analysis::ref_type`] while the facts are being found.
@@ -230,10 +245,11 @@ impl Analysis {
             }
         }
         if let Some(last) = found.iter().map(|&(v, _)| v.index()).max() {
-            self.places.resize(last + 1);
+            self.place_at.resize(last + 1);
         }
         for (v, place) in found {
-            self.places[v] = Some(place);
+            self.place_list.push(place);
+            self.place_at[v] = self.place_list.len() as u32;
         }
         ref_places
     }

@@ -243,7 +243,7 @@ impl<'a> Verifier<'a> {
     /// Whether `v` (alias-resolved) is a place address or a reference.
     #[inline]
     fn place_or_ref(&self, v: Value) -> bool {
-        (self.a.has_places() && self.a.places.get(v).is_some_and(Option::is_some))
+        self.a.place_of_unaliased(v).is_some()
             || (self.a.has_refs() && self.a.refs.get(v).is_some_and(Option::is_some))
     }
 
@@ -300,7 +300,10 @@ impl<'a> Verifier<'a> {
         if kind & RETURN != 0 && !self.a.func_refs.signature.is_plain() {
             return false;
         }
-        !self.a.has_places() || operands.iter().all(|&v| self.a.places[v].is_none())
+        !self.a.has_places()
+            || operands
+                .iter()
+                .all(|&v| self.a.place_of_unaliased(v).is_none())
     }
 
     fn error(&mut self, inst: Option<ir::Inst>, rule: Rule, message: String) {

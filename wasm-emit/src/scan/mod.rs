@@ -61,6 +61,8 @@ pub struct Scan {
     /// The positions of the instructions the off-heap verifier looks at in a function
     /// without place addresses and references (see [`Scan::checked_instructions`]).
     checked: Vec<u32>,
+    /// Storage for merging the place readers into `checked`.
+    merged: Vec<u32>,
     /// How many values the placement keeps in locals, by numeric pool (see
     /// [`numeric_pool`]): the parameters of blocks after the entry (whose are the wasm
     /// parameters), and the results.
@@ -82,6 +84,24 @@ pub fn numeric_pool(ty: Type) -> usize {
         types::F64 => 3,
         _ => 0,
     }
+}
+
+/// `a` and `b` (each sorted) merged into `out`, sorted.
+fn merge_sorted(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    out.reserve(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
 }
 
 /// The facts of one value, kept together: the walk updates them at every read.
@@ -213,6 +233,7 @@ impl Default for Scan {
             address_insts: Vec::new(),
             off_locals: Vec::new(),
             checked: Vec::new(),
+            merged: Vec::new(),
             param_counts: [0; 4],
             local_counts: [0; 4],
             entry_params: 0,
@@ -386,7 +407,11 @@ impl Scan {
             }
         }
         if self.checked.len() > before {
-            self.checked.sort_unstable();
+            // Two runs in layout order (the walk's, then the readers sorted): one merge.
+            self.checked[before..].sort_unstable();
+            let (walked, readers) = self.checked.split_at(before);
+            merge_sorted(walked, readers, &mut self.merged);
+            std::mem::swap(&mut self.checked, &mut self.merged);
             self.checked.dedup();
         }
         true
@@ -536,5 +561,25 @@ impl Scan {
     pub fn results(&self, k: usize) -> &[Value] {
         let row = &self.rows[k];
         &self.results[row.res_start as usize..row.res_end as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_sorted;
+
+    /// Merging keeps every element, in order, whatever runs are empty or shared.
+    #[test]
+    fn merge_sorted_interleaves_and_keeps_duplicates() {
+        let mut out = vec![99];
+        for (a, b, want) in [
+            (&[1, 4, 9][..], &[2, 4, 10][..], &[1, 2, 4, 4, 9, 10][..]),
+            (&[], &[3, 5], &[3, 5]),
+            (&[3, 5], &[], &[3, 5]),
+            (&[7], &[1, 2, 3], &[1, 2, 3, 7]),
+        ] {
+            merge_sorted(a, b, &mut out);
+            assert_eq!(out, want, "{a:?} with {b:?}");
+        }
     }
 }

@@ -422,8 +422,7 @@ impl<'a> FuncLower<'a> {
                 )
                 .with_hint("lower exceptions before using the wasm backend"));
         }
-        let args = scan.destination_args(to);
-        let params = scan.block_params(scan.ordinal[to.block] as usize);
+        let (args, params) = (scan.destination_args(to), scan.destination_params(to));
         let mut pending = std::mem::take(&mut self.pending_copies);
         pending.clear();
         for (&arg, &param) in args.iter().zip(params) {
@@ -550,7 +549,12 @@ impl NodeEmitter for FuncLower<'_> {
             NodeKind::Block(block) => self.block_body(block, node),
             NodeKind::EdgeCopy { branch, dest } => match self.destination(branch, dest) {
                 Some(to) => self.copies(branch, to),
-                None => Ok(()),
+                // The graph made the node from the scan's destinations.
+                None => Err(self.error(
+                    branch,
+                    ErrorKind::Internal,
+                    format!("edge copy of destination {dest}, which the scan did not record"),
+                )),
             },
             NodeKind::Dispatch => Ok(()),
         }
@@ -629,12 +633,11 @@ impl NodeEmitter for FuncLower<'_> {
             return false;
         };
         let scan = self.scan;
-        let params = scan.block_params(scan.ordinal[to.block] as usize);
         to.values_only()
             && scan
                 .destination_args(to)
                 .iter()
-                .zip(params)
+                .zip(scan.destination_params(to))
                 .all(|(&a, &param)| a == param || self.same_local(a, param))
     }
 }

@@ -86,11 +86,16 @@ impl FuncLower<'_> {
                 InstructionData::CallIndirect { sig_ref, .. },
             ) => {
                 let type_index = self.sig_type(*sig_ref);
-                let args = self.args_of(inst);
-                for &arg in args.get(1..).unwrap_or_default() {
+                let Some((&callee, args)) = self.args_of(inst).split_first() else {
+                    return Err(self.error(
+                        inst,
+                        ErrorKind::Invalid,
+                        "call_indirect without a callee operand",
+                    ));
+                };
+                for &arg in args {
                     self.get(arg);
                 }
-                let callee = args[0];
                 self.get(callee);
                 if self.ty(callee) == types::I64 {
                     // Table slots are small; an address that does not fit cannot be valid.

@@ -503,10 +503,12 @@ impl Scan {
         &self.operands[destination.args()]
     }
 
-    /// The parameters of the block with ordinal `b`.
+    /// The parameters of the block `destination` goes to: what its arguments are copied
+    /// into.
     #[inline]
-    pub fn block_params(&self, b: usize) -> &[Value] {
-        self.branches.params(b)
+    pub fn destination_params(&self, destination: &Destination) -> &[Value] {
+        self.branches
+            .params(self.ordinal[destination.block] as usize)
     }
 
     /// Whether the instruction at position `k` is emitted where its only result is used

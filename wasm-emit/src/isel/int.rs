@@ -13,22 +13,12 @@ use wasm_encoder::ValType;
 
 impl FuncLower<'_> {
     pub(super) fn int_inst(&mut self, inst: ir::Inst, op: Opcode, ty: Type) -> Result<bool> {
-        let dfg = &self.func.dfg;
         let wide = ty == types::I64;
         if ty.is_float() && matches!(op, Opcode::Band | Opcode::Bor | Opcode::Bxor | Opcode::Bnot) {
             self.float_bitwise(inst, ty, op);
             return Ok(true);
         }
         match op {
-            Opcode::Iconst => {
-                let InstructionData::UnaryImm { imm, .. } = dfg.insts[inst] else {
-                    unreachable!("iconst has an immediate")
-                };
-                self.int_const(wide, imm.bits() & width_mask(ty));
-                self.set(self.result(inst, 0));
-            }
-            Opcode::Iadd => self.binary(inst, ty, Add, true),
-            Opcode::Isub => self.binary(inst, ty, Sub, true),
             Opcode::Imul => self.binary(inst, ty, Mul, true),
             Opcode::Band => self.binary(inst, ty, And, false),
             Opcode::Bor => self.binary(inst, ty, Or, false),
@@ -141,24 +131,10 @@ impl FuncLower<'_> {
                 self.int_op(wide, Sub);
                 self.finish(inst, ty, true);
             }
-            Opcode::Uextend => {
-                self.get(self.arg(inst, 0));
-                if wide && self.ty(self.arg(inst, 0)) != types::I64 {
-                    self.sink().i64_extend_i32_u();
-                }
-                self.set(self.result(inst, 0));
-            }
             Opcode::Sextend => {
                 self.get_signed(self.arg(inst, 0));
                 if wide {
                     self.sink().i64_extend_i32_s();
-                }
-                self.finish(inst, ty, true);
-            }
-            Opcode::Ireduce => {
-                self.get(self.arg(inst, 0));
-                if self.ty(self.arg(inst, 0)) == types::I64 {
-                    self.sink().i32_wrap_i64();
                 }
                 self.finish(inst, ty, true);
             }

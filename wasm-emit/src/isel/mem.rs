@@ -18,19 +18,24 @@ struct Access {
 }
 
 impl FuncLower<'_> {
-    pub(super) fn mem_inst(&mut self, inst: ir::Inst, op: Opcode, ty: Type) -> Result<bool> {
-        let dfg = &self.func.dfg;
+    /// Lower the instruction at scan position `k`, with opcode `op` and controlling type
+    /// `ty`, if it is a memory instruction (else `false`).
+    pub(super) fn mem_inst(&mut self, k: usize, op: Opcode, ty: Type) -> Result<bool> {
+        let (func, scan) = (self.func, self.scan);
+        let dfg = &func.dfg;
+        let inst = scan.inst(k);
         // The scan's operands are resolved, and results are never aliases.
+        let (args, results) = (scan.args(k), scan.results(k));
         let is_place = |v| self.analysis.place_of_unaliased(v).is_some();
         match dfg.insts[inst] {
-            InstructionData::Load { .. } if is_place(self.arg(inst, 0)) => {
-                self.place_access(inst, self.arg(inst, 0), None);
+            InstructionData::Load { .. } if is_place(args[0]) => {
+                self.place_access(args[0], None, results);
             }
-            InstructionData::Store { .. } if is_place(self.arg(inst, 1)) => {
-                self.place_access(inst, self.arg(inst, 1), Some(self.arg(inst, 0)));
+            InstructionData::Store { .. } if is_place(args[1]) => {
+                self.place_access(args[1], Some(args[0]), results);
             }
             InstructionData::StackAddr { .. } | InstructionData::UnaryGlobalValue { .. }
-                if is_place(self.result(inst, 0)) =>
+                if is_place(results[0]) =>
             {
                 // The address of an off-heap place is never materialized: its only uses
                 // are the loads and stores above (the off-heap verifier made sure).
@@ -40,11 +45,9 @@ impl FuncLower<'_> {
                 global_value,
             } => {
                 // A data symbol the module layout placed (the gate let nothing else in).
-                let Some(addr) = crate::support::placed_symbol(
-                    self.func,
-                    global_value,
-                    &self.env.layout.symbols,
-                ) else {
+                let Some(addr) =
+                    crate::support::placed_symbol(func, global_value, &self.env.layout.symbols)
+                else {
                     return Err(self.error(
                         inst,
                         ErrorKind::Invalid,
@@ -52,11 +55,9 @@ impl FuncLower<'_> {
                     ));
                 };
                 self.int_const(ty == types::I64, addr as i64);
-                self.set(self.result(inst, 0));
+                self.set(results[0]);
             }
-            InstructionData::Load {
-                arg, flags, offset, ..
-            } => {
+            InstructionData::Load { flags, offset, .. } => {
                 let access = match op {
                     Opcode::Uload8 | Opcode::Sload8 => Access {
                         bytes: 1,
@@ -77,27 +78,22 @@ impl FuncLower<'_> {
                     _ => return Ok(false),
                 };
                 // `uload32`/`sload32` are not polymorphic: their type is the result's.
-                let ty = self.ty(self.result(inst, 0));
+                let ty = self.ty(results[0]);
                 let big = dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Big);
-                let memarg = self.address(arg, offset.into(), access.bytes);
+                let memarg = self.address(args[0], offset.into(), access.bytes);
                 self.load(ty, access, big, memarg);
-                self.set(self.result(inst, 0));
+                self.set(results[0]);
             }
-            InstructionData::Store {
-                args,
-                flags,
-                offset,
-                ..
-            } => {
+            InstructionData::Store { flags, offset, .. } => {
+                let (value, addr) = (args[0], args[1]);
                 let bytes = match op {
                     Opcode::Istore8 => 1,
                     Opcode::Istore16 => 2,
                     Opcode::Istore32 => 4,
-                    Opcode::Store => self.ty(args[0]).bytes(),
+                    Opcode::Store => self.ty(value).bytes(),
                     _ => return Ok(false),
                 };
                 let big = dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Big);
-                let (value, addr) = (self.resolve(args[0]), self.resolve(args[1]));
                 let memarg = self.address(addr, offset.into(), bytes);
                 self.get(value);
                 self.store(self.ty(value), bytes, big, memarg);
@@ -117,7 +113,7 @@ impl FuncLower<'_> {
                     self.int_op(wide, super::IntOp::Add);
                 }
                 self.pointer_to(ty);
-                self.set(self.result(inst, 0));
+                self.set(results[0]);
             }
             _ => match op {
                 Opcode::GetStackPointer | Opcode::GetFramePointer => {
@@ -132,15 +128,15 @@ impl FuncLower<'_> {
                         }
                     }
                     self.pointer_to(ty);
-                    self.set(self.result(inst, 0));
+                    self.set(results[0]);
                 }
                 Opcode::GetPinnedReg => {
                     let global = self.env.pinned_reg(val_type(ty));
                     self.sink().global_get(global);
-                    self.set(self.result(inst, 0));
+                    self.set(results[0]);
                 }
                 Opcode::SetPinnedReg => {
-                    let value = self.arg(inst, 0);
+                    let value = args[0];
                     let global = self.env.pinned_reg(val_type(self.ty(value)));
                     self.get(value);
                     self.sink().global_set(global);
@@ -151,9 +147,10 @@ impl FuncLower<'_> {
         Ok(true)
     }
 
-    /// A load (`value` is `None`) or store of `value` through the off-heap place at `addr`:
-    /// `local.get`/`local.set` of a value slot, `global.get`/`global.set` of a wasm global.
-    fn place_access(&mut self, inst: ir::Inst, addr: ir::Value, value: Option<ir::Value>) {
+    /// A load (`value` is `None`, `results` its result) or store of `value` through the
+    /// off-heap place at `addr`: `local.get`/`local.set` of a value slot,
+    /// `global.get`/`global.set` of a wasm global.
+    fn place_access(&mut self, addr: ir::Value, value: Option<ir::Value>, results: &[ir::Value]) {
         let place = self
             .analysis
             .place_of_unaliased(addr)
@@ -179,7 +176,7 @@ impl FuncLower<'_> {
             Place::Table { .. } => unreachable!("the verifier rejects loads and stores of tables"),
         }
         if value.is_none() {
-            self.set(self.result(inst, 0));
+            self.set(results[0]);
         }
     }
 
@@ -221,11 +218,10 @@ impl FuncLower<'_> {
         }
     }
 
-    /// Push the address of an access of `bytes` bytes at `addr + offset`, and return the
-    /// memarg to use with it. Negative offsets are added to the address explicitly, since
-    /// wasm offsets are unsigned.
+    /// Push the address of an access of `bytes` bytes at `addr + offset` (`addr` alias-
+    /// resolved), and return the memarg to use with it. Negative offsets are added to the
+    /// address explicitly, since wasm offsets are unsigned.
     fn address(&mut self, addr: ir::Value, offset: i32, bytes: u32) -> MemArg {
-        let addr = self.resolve(addr);
         let offset = i64::from(offset);
         self.env.uses_memory = true;
         self.push_address(addr);

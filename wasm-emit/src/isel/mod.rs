@@ -1,12 +1,13 @@
 //! Instruction selection: one CLIF instruction at a time, into wasm instructions that read
 //! operands from and write results to the values' locals.
 //!
-//! The concerns are split by operand kind: `int` (integer arithmetic, bits, comparisons,
-//! overflow families), `float` (arithmetic, comparisons, conversions), `mem` (loads, stores,
+//! The concerns are split by operand kind: `common` (the commonest integer instructions,
+//! lowered by position), `int` (integer arithmetic, bits, comparisons, overflow families), `float` (arithmetic, comparisons, conversions), `mem` (loads, stores,
 //! stack slots), `call` (calls, returns, tail calls, function addresses, traps) and
 //! `intrinsic` (the off-heap intrinsics: references, tables, bulk memory).
 
 mod call;
+mod common;
 mod encode;
 pub use call::{callee_key, declared_callees};
 mod float;
@@ -29,9 +30,10 @@ impl<'a> FuncLower<'a> {
         // turn it down is a jump the processor may mispredict. The chain below stays for
         // the opcodes a family turns down (a format it does not lower).
         let done = match family {
+            Family::Common => self.common_inst(k),
             Family::Int => false,
             Family::Float => self.float_inst(inst, op, ty)?,
-            Family::Mem => self.mem_inst(inst, op, ty)?,
+            Family::Mem => self.mem_inst(k, op, ty)?,
             Family::Call => self.call_inst(inst, op)?,
         };
         if done {
@@ -39,7 +41,7 @@ impl<'a> FuncLower<'a> {
         }
         if self.int_inst(inst, op, ty)?
             || self.float_inst(inst, op, ty)?
-            || self.mem_inst(inst, op, ty)?
+            || self.mem_inst(k, op, ty)?
         {
             return Ok(());
         }
@@ -90,6 +92,8 @@ impl<'a> FuncLower<'a> {
 /// first. (Integer operations, the most common, are asked first anyway.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
+    /// `common`: constants, additions, subtractions, extensions and reductions.
+    Common,
     /// `int`, and anything the others do not claim.
     Int,
     /// `float`.
@@ -106,6 +110,7 @@ impl Family {
     pub fn of(op: Opcode) -> Family {
         use Opcode::*;
         match op {
+            Iconst | Iadd | Isub | Uextend | Ireduce => Family::Common,
             Load | Uload8 | Sload8 | Uload16 | Sload16 | Uload32 | Sload32 | Store | Istore8
             | Istore16 | Istore32 | StackAddr | SymbolValue | GetStackPointer | GetFramePointer
             | GetPinnedReg | SetPinnedReg => Family::Mem,

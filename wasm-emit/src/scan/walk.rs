@@ -61,7 +61,11 @@ impl Scan {
                     s.param_counts[numeric_pool(ty)] += 1;
                 }
             }
-            for inst in func.layout.block_insts(block) {
+            // Cranelift's instruction iterator keeps its state in memory across calls;
+            // following the links directly asks for the next one before this one's work.
+            let mut next = func.layout.first_inst(block);
+            while let Some(inst) = next {
+                next = func.layout.next_inst(inst);
                 let k = s.rows.len();
                 s.index[inst] = k as u32;
                 let data = &dfg.insts[inst];
@@ -82,7 +86,7 @@ impl Scan {
                 }
                 let op_start = s.operands.len() as u32;
                 let reader = User::new(k, false);
-                for &arg in data.arguments(pool) {
+                for &arg in arguments(data, pool) {
                     let arg = s.resolve_at_read(dfg, arg);
                     s.read(arg, reader, ord);
                 }
@@ -92,7 +96,8 @@ impl Scan {
                 } else {
                     0
                 };
-                let results = dfg.inst_results(inst);
+                // The list's slice is read here (inlined), not through a call.
+                let results = dfg.inst_results_list(inst).as_slice(pool);
                 let res_start = s.results.len() as u32;
                 // Most instructions have one result or none: a push, not a copy.
                 match *results {
@@ -241,5 +246,59 @@ impl Scan {
         f.count += 1;
         f.user = reader;
         self.schedule.read(f, block);
+    }
+}
+
+/// The value arguments of `data`: the commonest formats read inline, the rest through
+/// Cranelift (a call per instruction otherwise).
+#[inline]
+fn arguments<'d>(data: &'d InstructionData, pool: &'d ir::ValueListPool) -> &'d [Value] {
+    match data {
+        InstructionData::Binary { args, .. }
+        | InstructionData::IntCompare { args, .. }
+        | InstructionData::Store { args, .. } => args,
+        InstructionData::Unary { arg, .. } | InstructionData::Load { arg, .. } => {
+            std::slice::from_ref(arg)
+        }
+        InstructionData::UnaryImm { .. } | InstructionData::UnaryGlobalValue { .. } => &[],
+        _ => data.arguments(pool),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The inline reading of arguments agrees with Cranelift's on every format it reads
+    /// (and on the others, which it passes on).
+    #[test]
+    fn arguments_agree_with_cranelift() {
+        let text = "function %f(i64, i32) -> i32 {
+    gv0 = symbol %g
+    fn0 = %h(i32) -> i32
+block0(v0: i64, v1: i32):
+    v2 = iconst.i32 5
+    v3 = iadd v1, v2
+    v4 = icmp slt v3, v1
+    v5 = uextend.i32 v4
+    v6 = load.i32 v0+8
+    store v6, v0
+    v7 = symbol_value.i64 gv0
+    v8 = bnot v3
+    v9 = call fn0(v8)
+    v10 = select v4, v9, v5
+    brif v10, block1(v10), block1(v3)
+block1(v11: i32):
+    return v11
+}";
+        let func = cranelift_reader::parse_functions(text).unwrap().remove(0);
+        let pool = &func.dfg.value_lists;
+        let mut seen = 0;
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                let data = &func.dfg.insts[inst];
+                assert_eq!(super::arguments(data, pool), data.arguments(pool), "{inst}");
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 12);
     }
 }

@@ -176,8 +176,16 @@ impl<'a> FuncLower<'a> {
 
     /// Push `value`: from its local, or by emitting its definition here when it is a tree
     /// or a rematerialized constant.
+    #[inline]
     pub fn get(&mut self, value: Value) {
-        let value = self.resolve(value);
+        self.get_resolved(self.resolve(value));
+    }
+
+    /// [`FuncLower::get`] of a value that is no alias: an operand as the scan recorded it
+    /// (resolved already), a result or a block parameter. Skips the alias lookup, a load
+    /// that the local's own waits on.
+    pub fn get_resolved(&mut self, value: Value) {
+        debug_assert_eq!(self.resolve(value), value, "{value} is an alias");
         // One load tells most values (in a local already numbered) from the others; the
         // placement is read only for a value not in a local.
         let mut local = self.locals.word(value);
@@ -433,7 +441,7 @@ impl<'a> FuncLower<'a> {
         // Push every source first, then pop into the destinations in reverse: the operand
         // stack makes the copy parallel, so swaps and cycles need no temporaries.
         for &(arg, _) in &pending {
-            self.get(arg);
+            self.get_resolved(arg);
         }
         for &(_, param) in pending.iter().rev() {
             self.set(param);
@@ -536,7 +544,7 @@ impl<'a> FuncLower<'a> {
                 }
             }
         }
-        self.get(value);
+        self.get_resolved(value);
         if self.ty(value) == ir::types::I64 {
             self.sink().i64_eqz().i32_eqz();
         }

@@ -33,8 +33,8 @@ impl FuncLower<'_> {
                 let &[a, b] = scan.args(k) else {
                     return false;
                 };
-                self.get(a);
-                self.get(b);
+                self.get_resolved(a);
+                self.get_resolved(b);
                 self.int_op(
                     wide,
                     if op == Opcode::Iadd {
@@ -49,7 +49,7 @@ impl FuncLower<'_> {
             Opcode::Uextend => {
                 // Narrow values are zero-extended i32s already (see `types`).
                 let arg = scan.args(k)[0];
-                self.get(arg);
+                self.get_resolved(arg);
                 if wide && self.ty(arg) != types::I64 {
                     self.code.push(I64_EXTEND_I32_U);
                 }
@@ -57,7 +57,7 @@ impl FuncLower<'_> {
             }
             Opcode::Ireduce => {
                 let arg = scan.args(k)[0];
-                self.get(arg);
+                self.get_resolved(arg);
                 if self.ty(arg) == types::I64 {
                     self.code.push(I32_WRAP_I64);
                 }

@@ -95,7 +95,7 @@ impl FuncLower<'_> {
                 };
                 let big = dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Big);
                 let memarg = self.address(addr, offset.into(), bytes);
-                self.get(value);
+                self.get_resolved(value);
                 self.store(self.ty(value), bytes, big, memarg);
             }
             InstructionData::StackAddr {
@@ -156,7 +156,7 @@ impl FuncLower<'_> {
             .place_of_unaliased(addr)
             .expect("a place address");
         if let Some(value) = value {
-            self.get(value);
+            self.get_resolved(value);
         }
         match place {
             Place::Slot { slot, ty } => {
@@ -194,17 +194,18 @@ impl FuncLower<'_> {
         }
     }
 
-    /// Push `addr` as a pointer of the target: a narrower address is zero-extended; a wider
-    /// one must fit, or the access traps (it could not be in bounds).
+    /// Push `addr` (alias-resolved) as a pointer of the target: a narrower address is
+    /// zero-extended; a wider one must fit, or the access traps (it could not be in
+    /// bounds).
     fn push_address(&mut self, addr: ir::Value) {
         let ptr = self.env.target.pointer_type();
-        self.get(addr);
+        self.get_resolved(addr);
         match (self.ty(addr), ptr) {
             (types::I32, types::I64) => {
                 self.sink().i64_extend_i32_u();
             }
             (types::I64, types::I32) => {
-                self.get(addr);
+                self.get_resolved(addr);
                 self.sink()
                     .i64_const(32)
                     .i64_shr_u()

@@ -415,9 +415,16 @@ impl<'a> Verifier<'a> {
         let dfg = &self.func.dfg;
         let data = &dfg.insts[inst];
         let op = data.opcode();
+        let branch = op_kind(op) & BRANCH != 0;
         let mut args = std::mem::take(&mut self.args);
         args.clear();
-        args.extend_from_slice(&operands[..dfg.inst_args(inst).len()]);
+        // Only a branch has block-call arguments after its own.
+        let own = if branch {
+            dfg.inst_args(inst).len()
+        } else {
+            operands.len()
+        };
+        args.extend_from_slice(&operands[..own]);
         // Operands whose role was checked specifically.
         let mut done = std::mem::take(&mut self.done);
         done.clear();
@@ -448,7 +455,8 @@ impl<'a> Verifier<'a> {
                         op,
                         place,
                         i32::from(offset),
-                        dfg.ctrl_typevar(inst),
+                        // A load's controlling type is its result's.
+                        dfg.value_type(dfg.first_result(inst)),
                         false,
                     );
                 } else if self.refty(arg).is_some() {
@@ -484,9 +492,14 @@ impl<'a> Verifier<'a> {
             InstructionData::Call { func_ref, .. } => {
                 let sig = dfg.ext_funcs[func_ref].signature;
                 let refs = self.a.sig_refs(sig).clone();
-                if let CalleeKind::Intrinsic(i) = callee_kind(self.func, func_ref) {
+                // `new` told the plain callees already; the others are asked again.
+                let kind = match self.plain_callee[func_ref.index()] {
+                    true => CalleeKind::Plain,
+                    false => callee_kind(self.func, func_ref),
+                };
+                if let CalleeKind::Intrinsic(i) = kind {
                     self.intrinsic(inst, i, sig, &refs, &args, &mut done);
-                } else if callee_kind(self.func, func_ref) == CalleeKind::Unknown {
+                } else if kind == CalleeKind::Unknown {
                     self.error(
                         Some(inst),
                         Rule::UnknownIntrinsic,
@@ -537,7 +550,9 @@ impl<'a> Verifier<'a> {
         if matches!(op, Opcode::Select | Opcode::SelectSpectreGuard) {
             self.select(inst, &args, &mut done);
         }
-        self.block_args(inst);
+        if branch {
+            self.block_args(inst);
+        }
         for (i, &v) in args.iter().enumerate() {
             if !done[i] {
                 self.generic(inst, op, v);

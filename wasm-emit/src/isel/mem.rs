@@ -138,7 +138,7 @@ impl FuncLower<'_> {
                 Opcode::SetPinnedReg => {
                     let value = args[0];
                     let global = self.env.pinned_reg(val_type(self.ty(value)));
-                    self.get(value);
+                    self.get_resolved(value);
                     self.sink().global_set(global);
                 }
                 _ => return Ok(false),

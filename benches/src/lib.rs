@@ -228,6 +228,23 @@ pub fn encode_floor(funcs: usize, instructions: usize) -> Vec<u8> {
     module.finish()
 }
 
+/// Compile `functions` with Cranelift's native backend for `isa` as a JIT does, one
+/// `Context` reused for all; `None` if Cranelift refuses one. The functions are handed
+/// over: the benchmarks clone them outside the timing (a JIT builds each in place and
+/// compiles it once).
+pub fn compile_natively(
+    functions: Vec<cranelift_codegen::ir::Function>,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+) -> Option<()> {
+    let mut ctx = cranelift_codegen::Context::new();
+    for f in functions {
+        ctx.func = f;
+        ctx.compile(isa, &mut Default::default()).ok()?;
+        ctx.clear();
+    }
+    Some(())
+}
+
 /// Keep the functions Cranelift's native backend (for the host, `opt_level` none) compiles
 /// too: some runtests need ISA flags or features the host backend lacks, and a few make it
 /// panic. Both sides then lower the same code.

@@ -12,15 +12,16 @@
 //! none (no register allocation for Cranelift beyond its fastest, no local coloring for
 //! wasm-emit), both without verifiers and without debug names (Cranelift's compile emits
 //! none).
-//! Each figure is the fastest of several runs of at least a second in all (one run for
-//! the largest inputs).
+//! Cranelift compiles as a JIT does: the functions are handed over to one reused
+//! `Context` (their clones are made outside the timing). Each figure is the fastest of
+//! several runs of at least a second in all (one run for the largest inputs).
 
 use benches::shapes::{generate, SHAPES};
 use benches::{
-    corpus, encode_floor, lower, lower_at, native_isa_with, natively_compilable, runtests,
-    wasm_instructions, OptLevel, Workload,
+    compile_natively, corpus, encode_floor, lower, lower_at, native_isa_with, natively_compilable,
+    runtests, wasm_instructions, OptLevel, Workload,
 };
-use cranelift_codegen::{isa, Context};
+use cranelift_codegen::isa;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
@@ -65,11 +66,17 @@ fn peak_bytes(f: impl FnOnce()) -> usize {
 
 /// The fastest time of `f` over runs totalling about a second (at least one, at most 10).
 fn best(mut f: impl FnMut()) -> Duration {
+    best_of(|| (), |()| f())
+}
+
+/// [`best`] of `f` on what `prepare` makes for each run (made outside the timing).
+fn best_of<T>(mut prepare: impl FnMut() -> T, mut f: impl FnMut(T)) -> Duration {
     let mut best = Duration::MAX;
     let start = Instant::now();
     for _ in 0..10 {
+        let input = prepare();
         let t = Instant::now();
-        f();
+        f(input);
         best = best.min(t.elapsed());
         if start.elapsed() > Duration::from_secs(1) {
             break;
@@ -78,13 +85,14 @@ fn best(mut f: impl FnMut()) -> Duration {
     best
 }
 
-/// Compile every function natively; `None` if Cranelift refuses one.
-fn native(w: &Workload, isa: &dyn isa::TargetIsa) -> Option<()> {
-    for f in &w.functions {
-        let mut ctx = Context::for_function(f.clone());
-        ctx.compile(isa, &mut Default::default()).ok()?;
-    }
-    Some(())
+/// The fastest time of [`compile_natively`] on `w`'s functions (see [`best_of`]).
+fn best_native(w: &Workload, isa: &dyn isa::TargetIsa) -> Duration {
+    best_of(
+        || w.functions.clone(),
+        |functions| {
+            compile_natively(functions, isa);
+        },
+    )
 }
 
 /// Cranelift's times: opt none with its verifier, without it, and opt speed without it.
@@ -130,10 +138,12 @@ fn measure(w: &Workload, with_native: bool) -> Row {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let ok = with_native
-        && std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| native(w, &*none_isa)))
-            .ok()
-            .flatten()
-            .is_some();
+        && std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compile_natively(w.functions.clone(), &*none_isa)
+        }))
+        .ok()
+        .flatten()
+        .is_some();
     std::panic::set_hook(hook);
     let native = ok.then(|| {
         let (unverified, speed) = (
@@ -141,18 +151,15 @@ fn measure(w: &Workload, with_native: bool) -> Row {
             native_isa_with("speed", false),
         );
         Native {
-            none: best(|| {
-                native(w, &*none_isa);
-            }),
-            none_unverified: best(|| {
-                native(w, &*unverified);
-            }),
-            speed: best(|| {
-                native(w, &*speed);
-            }),
-            peak: peak_bytes(|| {
-                native(w, &*unverified);
-            }),
+            none: best_native(w, &*none_isa),
+            none_unverified: best_native(w, &*unverified),
+            speed: best_native(w, &*speed),
+            peak: {
+                let functions = w.functions.clone();
+                peak_bytes(|| {
+                    compile_natively(functions, &*unverified);
+                })
+            },
         }
     });
     // The floor emits as many wasm instructions as the headline's own output (opt level

@@ -47,9 +47,13 @@ pub struct Scan {
     results: Vec<Value>,
     /// What the walk found of each value (by value index).
     facts: Vec<ValueFacts>,
-    /// Each operand value (by index) with aliases resolved; `None` for the values no
-    /// instruction reads (results and parameters, which are never aliases).
+    /// The target of each alias read so far (by value index), `None` for any other value.
+    /// Kept across functions at the largest size needed so far, and cleared entry by
+    /// entry (`aliases`): filling it anew for each function would write every value of
+    /// the function, where only a few are aliases.
     canon: Vec<PackedOption<Value>>,
+    /// The indices of the entries of `canon` set for this function.
+    aliases: Vec<u32>,
     /// The number of block parameters of all blocks.
     num_params: usize,
     /// The state of the placement decisions made on the way.
@@ -228,6 +232,7 @@ impl Default for Scan {
             results: Vec::new(),
             facts: Vec::new(),
             canon: Vec::new(),
+            aliases: Vec::new(),
             num_params: 0,
             schedule: Schedule::default(),
             address_insts: Vec::new(),

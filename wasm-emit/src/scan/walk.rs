@@ -18,8 +18,11 @@ impl Scan {
         let n_insts = dfg.num_insts();
         let n_values = dfg.num_values();
         let ops = op_table();
-        self.canon.clear();
         let s = self;
+        for &alias in &s.aliases {
+            s.canon[alias as usize] = None.into();
+        }
+        s.aliases.clear();
         s.blocks.clear();
         s.block_start.clear();
         empty_with_room(&mut s.rows, n_insts);
@@ -173,8 +176,8 @@ impl Scan {
         self.resolve_undefined(dfg, v)
     }
 
-    /// [`Scan::resolve_at_read`] of a value not defined yet; `canon` gets its storage at
-    /// the first alias.
+    /// [`Scan::resolve_at_read`] of a value not defined yet; `canon` grows to the
+    /// function's values at its first alias.
     #[inline(never)]
     fn resolve_undefined(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
         if let Some(target) = self.canon.get(v.index()).and_then(|c| c.expand()) {
@@ -182,10 +185,11 @@ impl Scan {
         }
         let target = dfg.resolve_aliases(v);
         if target != v {
-            if self.canon.is_empty() {
+            if self.canon.len() < dfg.num_values() {
                 self.canon.resize(dfg.num_values(), None.into());
             }
             self.canon[v.index()] = target.into();
+            self.aliases.push(v.index() as u32);
         }
         target
     }

@@ -213,10 +213,14 @@ impl<'a> FuncLower<'a> {
     /// a plain compare.
     #[inline(never)]
     fn emit_at_use(&mut self, value: Value) -> bool {
-        match self.placement[value] {
+        let placement = self.placement[value];
+        match placement {
             Placement::Tree if self.emitted[value] => {}
             Placement::Tree | Placement::Remat => {
-                self.emitted[value] = true;
+                // A constant is emitted at every read: only a tree's emission is tracked.
+                if placement == Placement::Tree {
+                    self.emitted[value] = true;
+                }
                 if let Some(k) = self.scan.def_position(value) {
                     if self.lower_row(k).is_ok() {
                         return true;
@@ -249,17 +253,20 @@ impl<'a> FuncLower<'a> {
     /// value stays on the stack (`true`); any other (dead) is set in a local after all.
     #[inline]
     fn set_off_locals(&mut self, value: Value) -> bool {
-        let placement = self.placement[value];
-        if !matches!(placement, Placement::Tree | Placement::Remat) {
-            return false;
+        match self.placement[value] {
+            // A constant's row is lowered only where the constant is read (`emit_at_use`).
+            Placement::Remat => true,
+            Placement::Tree => {
+                if !self.emitted[value] {
+                    // Set outside the emission at its use: the lowering sets it twice.
+                    self.misplace(value);
+                }
+                // Any later read of a tree is a second read.
+                self.emitted[value] = true;
+                true
+            }
+            Placement::Local | Placement::Dead => false,
         }
-        if !self.emitted[value] {
-            // Set outside the emission at its use: the lowering sets it twice.
-            self.misplace(value);
-        }
-        // Any later read of a tree is a second read.
-        self.emitted[value] = placement == Placement::Tree;
-        true
     }
 
     /// Pop into `value` (a result or block parameter, as for [`FuncLower::set`]), leaving

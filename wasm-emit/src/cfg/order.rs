@@ -1,8 +1,11 @@
 //! Reverse postorder, predecessors and dominators of the lowering graph.
 //!
-//! Dominators use the Cooper–Harvey–Kennedy iteration over reverse postorder; dominance
-//! queries are O(1) through pre/post numbers of the dominator tree. Everything is iterative,
-//! so a function with a million blocks does not exhaust the native stack.
+//! Dominators use the Cooper–Harvey–Kennedy iteration over reverse postorder. The one
+//! dominance question asked here (does a retreating edge's target dominate its source?)
+//! climbs the dominator tree from the source, which takes a step or two in the usual
+//! loop; pre/post numbers of the tree, which answer any such question in O(1), are made
+//! only where the climbing grows long. Everything is iterative, so a function with a
+//! million blocks does not exhaust the native stack.
 //!
 //! The first pass of the iteration sees only forward edges (a retreating edge's source
 //! has no dominator yet), so it finds the dominators of the graph without its retreating
@@ -26,13 +29,9 @@ pub struct Order {
     pub rpo: Vec<Node>,
     /// Position of each node in `rpo`, or `u32::MAX` if unreachable.
     pub rpo_index: SecondaryMap<Node, u32>,
-    /// Immediate dominator of each reachable node (the entry's is itself).
-    pub idom: SecondaryMap<Node, Node>,
     /// Dominator-tree children of each node, in reverse postorder.
     children: Vec<Node>,
     children_start: SecondaryMap<Node, u32>,
-    pre: SecondaryMap<Node, u32>,
-    post: SecondaryMap<Node, u32>,
     /// Number of forward in-edges (from earlier nodes in RPO) per node.
     pub forward_in: SecondaryMap<Node, u32>,
     /// Number of retreating in-edges (from the node itself or later nodes in RPO) per
@@ -53,7 +52,13 @@ struct Scratch {
     count: Vec<u32>,
     fill: Vec<u32>,
     preds: Vec<u32>,
+    /// The immediate dominator of each reachable node, both by RPO index (the entry's
+    /// is itself).
     idom: Vec<u32>,
+    /// Pre/post numbers of the dominator tree by RPO index, made only where climbing the
+    /// tree grows long (see [`Order::retreating_edges_dominated`]).
+    pre: Vec<u32>,
+    post: Vec<u32>,
     /// `count` and `fill` of the dominator tree's children, apart from the
     /// predecessors' (which `retreating_edges_dominated` reads after the tree is built).
     tree_count: Vec<u32>,
@@ -66,11 +71,8 @@ impl Default for Order {
         Order {
             rpo: Vec::new(),
             rpo_index: SecondaryMap::with_default(UNREACHABLE),
-            idom: SecondaryMap::new(),
             children: Vec::new(),
             children_start: SecondaryMap::new(),
-            pre: SecondaryMap::new(),
-            post: SecondaryMap::new(),
             forward_in: SecondaryMap::new(),
             retreating_in: SecondaryMap::new(),
             cyclic: false,
@@ -94,13 +96,10 @@ impl Order {
         for map in [
             &mut self.rpo_index,
             &mut self.children_start,
-            &mut self.pre,
-            &mut self.post,
             &mut self.forward_in,
         ] {
             map.clear_to(n + 1);
         }
-        self.idom.clear_to(n);
         self.retreating_in.clear_to(n);
         self.postorder(g);
         self.dominators(g);
@@ -213,9 +212,6 @@ impl Order {
                 changed = true;
             }
         }
-        for (i, &node) in self.rpo.iter().enumerate() {
-            self.idom[node] = self.rpo[idom[i] as usize];
-        }
         changed
     }
 
@@ -225,14 +221,52 @@ impl Order {
     }
 
     /// Whether each retreating edge goes to a node that dominates its source, by the
-    /// dominator tree as it stands.
-    fn retreating_edges_dominated(&self) -> bool {
-        let Scratch { count, preds, .. } = &self.scratch;
+    /// dominator tree as it stands. Each source climbs the tree towards the target (an
+    /// ancestor has a smaller RPO index); if the climbing passes a budget linear in the
+    /// graph (a deep tree with many retreating edges), the tree is numbered instead.
+    fn retreating_edges_dominated(&mut self) -> bool {
+        let n = self.rpo.len();
+        let mut budget = 4 * n + 64;
+        let Scratch {
+            count, preds, idom, ..
+        } = &self.scratch;
+        for t in 1..n {
+            for &p in &preds[count[t] as usize..count[t + 1] as usize] {
+                if (p as usize) < t {
+                    continue;
+                }
+                let mut x = p as usize;
+                while x > t && budget > 0 {
+                    x = idom[x] as usize;
+                    budget -= 1;
+                }
+                if budget == 0 {
+                    return self.retreating_edges_dominated_numbered();
+                }
+                if x != t {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// [`Order::retreating_edges_dominated`] through pre/post numbers of the dominator
+    /// tree (linear however deep the tree is).
+    fn retreating_edges_dominated_numbered(&mut self) -> bool {
+        self.number_tree();
+        let Scratch {
+            count,
+            preds,
+            pre,
+            post,
+            ..
+        } = &self.scratch;
+        let dominates = |a: usize, b: usize| pre[a] <= pre[b] && post[b] <= post[a];
         (1..self.rpo.len()).all(|t| {
-            let target = self.rpo[t];
             preds[count[t] as usize..count[t + 1] as usize]
                 .iter()
-                .all(|&p| (p as usize) < t || self.dominates(target, self.rpo[p as usize]))
+                .all(|&p| (p as usize) < t || dominates(t, p as usize))
         })
     }
 
@@ -240,13 +274,13 @@ impl Order {
         let Scratch {
             tree_count: count,
             tree_fill: fill,
-            tree_walk,
+            idom,
             ..
         } = &mut self.scratch;
         // Children lists in CSR form; iterating in RPO keeps each list in RPO.
         refill(count, n + 1, 0);
-        for &node in self.rpo.iter().skip(1) {
-            count[self.idom[node].index() + 1] += 1;
+        for &i in idom.iter().skip(1) {
+            count[self.rpo[i as usize].index() + 1] += 1;
         }
         for i in 0..n {
             count[i + 1] += count[i];
@@ -254,8 +288,8 @@ impl Order {
         fill.clear();
         fill.extend_from_slice(count);
         refill(&mut self.children, count[n] as usize, Node::new(0));
-        for &node in self.rpo.iter().skip(1) {
-            let p = self.idom[node].index();
+        for (&node, &i) in self.rpo.iter().zip(idom.iter()).skip(1) {
+            let p = self.rpo[i as usize].index();
             self.children[fill[p] as usize] = node;
             fill[p] += 1;
         }
@@ -263,7 +297,19 @@ impl Order {
             self.children_start[Node::new(i)] = start;
         }
         self.children_start[Node::new(n)] = count[n];
-        // Pre/post numbering of the dominator tree, iteratively.
+    }
+
+    /// Pre/post numbers of the dominator tree, by RPO index, iteratively.
+    fn number_tree(&mut self) {
+        let n = self.rpo.len();
+        let Scratch {
+            pre,
+            post,
+            tree_walk,
+            ..
+        } = &mut self.scratch;
+        refill(pre, n, 0);
+        refill(post, n, 0);
         let Some(&root) = self.rpo.first() else {
             return;
         };
@@ -271,12 +317,13 @@ impl Order {
         tree_walk.clear();
         tree_walk.push((root, false));
         while let Some((node, done)) = tree_walk.pop() {
+            let i = self.rpo_index[node] as usize;
             if done {
-                self.post[node] = clock;
+                post[i] = clock;
                 clock += 1;
                 continue;
             }
-            self.pre[node] = clock;
+            pre[i] = clock;
             clock += 1;
             tree_walk.push((node, true));
             let start = self.children_start[node] as usize;
@@ -299,9 +346,18 @@ impl Order {
         self.rpo_index[node] != UNREACHABLE
     }
 
-    /// Whether `a` dominates `b` (both reachable).
+    /// The immediate dominator of `node` (reachable; the entry's is itself).
+    pub fn idom(&self, node: Node) -> Node {
+        self.rpo[self.scratch.idom[self.rpo_index[node] as usize] as usize]
+    }
+
+    /// Whether `a` dominates `b` (both reachable), climbing the dominator tree from `b`.
     pub fn dominates(&self, a: Node, b: Node) -> bool {
-        self.pre[a] <= self.pre[b] && self.post[b] <= self.post[a]
+        let (a, mut b) = (self.rpo_index[a], self.rpo_index[b]);
+        while b > a {
+            b = self.scratch.idom[b as usize];
+        }
+        a == b
     }
 
     /// Whether the edge `from → to` goes backward (or to itself) in reverse postorder.
@@ -358,7 +414,7 @@ mod tests {
         let o = Order::compute(&g);
         assert_eq!(o.rpo.len(), 4);
         assert!(!o.is_reachable(n(4)));
-        assert_eq!(o.idom[n(3)], n(0));
+        assert_eq!(o.idom(n(3)), n(0));
         assert!(o.is_merge(n(3)));
         assert!(!o.is_merge(n(1)));
         assert!(o.dominates(n(0), n(3)) && !o.dominates(n(1), n(3)));
@@ -390,10 +446,32 @@ mod tests {
         let g = Graph::synthetic(&[&[1, 4], &[2], &[3], &[2], &[3]]);
         let o = Order::compute(&g);
         assert!(!o.is_reducible());
-        assert_eq!(o.idom[n(2)], n(0));
-        assert_eq!(o.idom[n(3)], n(0));
+        assert_eq!(o.idom(n(2)), n(0));
+        assert_eq!(o.idom(n(3)), n(0));
         assert!(!o.dominates(n(1), n(2)));
         assert!(o.dominates(n(0), n(2)));
+    }
+
+    /// A chain whose every node branches back to its header: climbing the dominator tree
+    /// from each would take quadratic time, so the tree is numbered instead (with a
+    /// second entry into the loop halfway down, irreducible).
+    #[test]
+    fn many_retreating_edges_from_a_deep_tree() {
+        let count = 1_000;
+        for second_entry in [false, true] {
+            let succs: Vec<Vec<usize>> = (0..count)
+                .map(|i| match i {
+                    0 if second_entry => vec![1, count / 2],
+                    0 => vec![1],
+                    _ if i + 1 < count => vec![i + 1, 1],
+                    _ => vec![1],
+                })
+                .collect();
+            let refs: Vec<&[usize]> = succs.iter().map(|s| s.as_slice()).collect();
+            let o = Order::compute(&Graph::synthetic(&refs));
+            assert_eq!(o.is_reducible(), !second_entry);
+            assert!(o.dominates(n(1), n(count as u32 - 1)) != second_entry);
+        }
     }
 
     #[test]
@@ -406,7 +484,7 @@ mod tests {
         let refs: Vec<&[usize]> = succs.iter().map(|s| s.as_slice()).collect();
         let g = Graph::synthetic(&refs);
         let o = Order::compute(&g);
-        assert_eq!(o.idom[n(count as u32 - 1)], n(count as u32 - 2));
+        assert_eq!(o.idom(n(count as u32 - 1)), n(count as u32 - 2));
         assert!(o.is_reducible());
     }
 }

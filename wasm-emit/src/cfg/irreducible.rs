@@ -31,7 +31,7 @@ pub fn make_reducible(g: &mut Graph, order: &Order) {
                 .copied()
                 .filter(|&n| n == g.entry || preds[n.index()].iter().any(|&p| !member(p, &sccs)))
                 .collect();
-            entries.sort_by_key(|&n| order.rpo_index.get(n).copied().unwrap_or(u32::MAX));
+            entries.sort_by_key(|&n| order.rpo_index(n));
             let header = if entries.len() > 1 {
                 insert_dispatcher(g, &mut preds, &entries)
             } else {

@@ -16,8 +16,7 @@
 
 use super::graph::{Graph, Node};
 use crate::reuse::refill;
-use crate::reuse::ClearTo;
-use cranelift_entity::{EntityRef, SecondaryMap};
+use cranelift_entity::EntityRef;
 
 const UNREACHABLE: u32 = u32::MAX;
 
@@ -27,22 +26,39 @@ const UNREACHABLE: u32 = u32::MAX;
 pub struct Order {
     /// Reachable nodes in reverse postorder; `rpo[0]` is the entry.
     pub rpo: Vec<Node>,
-    /// Position of each node in `rpo`, or `u32::MAX` if unreachable.
-    pub rpo_index: SecondaryMap<Node, u32>,
-    /// Dominator-tree children of each node, in reverse postorder.
+    /// Dominator-tree children of each node, in reverse postorder (see
+    /// [`NodeOrder::children_start`]).
     children: Vec<Node>,
-    children_start: SecondaryMap<Node, u32>,
-    /// Number of forward in-edges (from earlier nodes in RPO) per node.
-    pub forward_in: SecondaryMap<Node, u32>,
-    /// Number of retreating in-edges (from the node itself or later nodes in RPO) per
-    /// node.
-    pub retreating_in: SecondaryMap<Node, u32>,
+    /// The facts of each node (by index), and one past the last for the end of the last
+    /// node's children.
+    nodes: Vec<NodeOrder>,
     /// Whether some edge is retreating (the graph has a cycle).
     cyclic: bool,
     /// Whether every retreating edge goes to a node that dominates its source.
     reducible: bool,
     scratch: Scratch,
 }
+
+/// The order facts of one node, together: the structurer asks several of each node.
+#[derive(Clone, Copy, Debug)]
+struct NodeOrder {
+    /// Position in `rpo`, or `UNREACHABLE`.
+    rpo_index: u32,
+    /// Number of forward in-edges (from earlier nodes in RPO).
+    forward_in: u32,
+    /// Number of retreating in-edges (from the node itself or later nodes in RPO).
+    retreating_in: u32,
+    /// Its dominator-tree children are `children[children_start..]` up to the next
+    /// node's `children_start`.
+    children_start: u32,
+}
+
+const NO_ORDER: NodeOrder = NodeOrder {
+    rpo_index: UNREACHABLE,
+    forward_in: 0,
+    retreating_in: 0,
+    children_start: 0,
+};
 
 /// Working storage of `compute`.
 #[derive(Debug, Default)]
@@ -70,11 +86,8 @@ impl Default for Order {
     fn default() -> Self {
         Order {
             rpo: Vec::new(),
-            rpo_index: SecondaryMap::with_default(UNREACHABLE),
             children: Vec::new(),
-            children_start: SecondaryMap::new(),
-            forward_in: SecondaryMap::new(),
-            retreating_in: SecondaryMap::new(),
+            nodes: Vec::new(),
             cyclic: false,
             reducible: true,
             scratch: Scratch::default(),
@@ -93,14 +106,7 @@ impl Order {
     /// [`Order::compute`] into this one, reusing its storage.
     pub fn recompute(&mut self, g: &Graph) {
         let n = g.nodes.len();
-        for map in [
-            &mut self.rpo_index,
-            &mut self.children_start,
-            &mut self.forward_in,
-        ] {
-            map.clear_to(n + 1);
-        }
-        self.retreating_in.clear_to(n);
+        refill(&mut self.nodes, n + 1, NO_ORDER);
         self.postorder(g);
         self.dominators(g);
         self.tree(n);
@@ -139,7 +145,7 @@ impl Order {
         }
         self.rpo.reverse();
         for (i, &node) in self.rpo.iter().enumerate() {
-            self.rpo_index[node] = i as u32;
+            self.nodes[node.index()].rpo_index = i as u32;
         }
     }
 
@@ -157,7 +163,7 @@ impl Order {
         self.cyclic = false;
         for &node in &self.rpo {
             for e in g.succs(node) {
-                count[self.rpo_index[e.target] as usize + 1] += 1;
+                count[self.nodes[e.target.index()].rpo_index as usize + 1] += 1;
             }
         }
         for i in 0..n {
@@ -168,13 +174,14 @@ impl Order {
         refill(preds, count[n] as usize, 0);
         for (i, &node) in self.rpo.iter().enumerate() {
             for e in g.succs(node) {
-                let t = self.rpo_index[e.target] as usize;
+                let target = &mut self.nodes[e.target.index()];
+                let t = target.rpo_index as usize;
                 preds[fill[t] as usize] = i as u32;
                 fill[t] += 1;
                 if (i as u32) < t as u32 {
-                    self.forward_in[e.target] += 1;
+                    target.forward_in += 1;
                 } else {
-                    self.retreating_in[e.target] += 1;
+                    target.retreating_in += 1;
                     self.cyclic = true;
                 }
             }
@@ -293,10 +300,9 @@ impl Order {
             self.children[fill[p] as usize] = node;
             fill[p] += 1;
         }
-        for (i, &start) in count.iter().enumerate().take(n) {
-            self.children_start[Node::new(i)] = start;
+        for (facts, &start) in self.nodes.iter_mut().zip(count.iter()) {
+            facts.children_start = start;
         }
-        self.children_start[Node::new(n)] = count[n];
     }
 
     /// Pre/post numbers of the dominator tree, by RPO index, iteratively.
@@ -317,7 +323,7 @@ impl Order {
         tree_walk.clear();
         tree_walk.push((root, false));
         while let Some((node, done)) = tree_walk.pop() {
-            let i = self.rpo_index[node] as usize;
+            let i = self.nodes[node.index()].rpo_index as usize;
             if done {
                 post[i] = clock;
                 clock += 1;
@@ -326,8 +332,8 @@ impl Order {
             pre[i] = clock;
             clock += 1;
             tree_walk.push((node, true));
-            let start = self.children_start[node] as usize;
-            let end = self.children_start[Node::new(node.index() + 1)] as usize;
+            let start = self.nodes[node.index()].children_start as usize;
+            let end = self.nodes[node.index() + 1].children_start as usize;
             for &c in self.children[start..end].iter().rev() {
                 tree_walk.push((c, false));
             }
@@ -336,24 +342,34 @@ impl Order {
 
     /// Dominator-tree children of `node`, in reverse postorder.
     pub fn children(&self, node: Node) -> &[Node] {
-        let start = self.children_start[node] as usize;
-        let end = self.children_start[Node::new(node.index() + 1)] as usize;
+        let start = self.nodes[node.index()].children_start as usize;
+        let end = self.nodes[node.index() + 1].children_start as usize;
         &self.children[start..end]
     }
 
     /// Whether `node` is reachable from the entry.
     pub fn is_reachable(&self, node: Node) -> bool {
-        self.rpo_index[node] != UNREACHABLE
+        self.rpo_index(node) != UNREACHABLE
+    }
+
+    /// The position of `node` in `rpo`, or `u32::MAX` if it is unreachable.
+    pub fn rpo_index(&self, node: Node) -> u32 {
+        self.nodes
+            .get(node.index())
+            .map_or(UNREACHABLE, |f| f.rpo_index)
     }
 
     /// The immediate dominator of `node` (reachable; the entry's is itself).
     pub fn idom(&self, node: Node) -> Node {
-        self.rpo[self.scratch.idom[self.rpo_index[node] as usize] as usize]
+        self.rpo[self.scratch.idom[self.nodes[node.index()].rpo_index as usize] as usize]
     }
 
     /// Whether `a` dominates `b` (both reachable), climbing the dominator tree from `b`.
     pub fn dominates(&self, a: Node, b: Node) -> bool {
-        let (a, mut b) = (self.rpo_index[a], self.rpo_index[b]);
+        let (a, mut b) = (
+            self.nodes[a.index()].rpo_index,
+            self.nodes[b.index()].rpo_index,
+        );
         while b > a {
             b = self.scratch.idom[b as usize];
         }
@@ -362,23 +378,23 @@ impl Order {
 
     /// Whether the edge `from → to` goes backward (or to itself) in reverse postorder.
     pub fn is_backward(&self, from: Node, to: Node) -> bool {
-        self.rpo_index[to] <= self.rpo_index[from]
+        self.nodes[to.index()].rpo_index <= self.nodes[from.index()].rpo_index
     }
 
     /// Whether `node` has two or more forward in-edges (a merge node, after Ramsey).
     pub fn is_merge(&self, node: Node) -> bool {
-        self.forward_in[node] >= 2
+        self.nodes[node.index()].forward_in >= 2
     }
 
     /// Whether `node` is a loop header (the target of a back edge).
     pub fn is_loop_header(&self, node: Node) -> bool {
-        self.retreating_in[node] > 0
+        self.nodes[node.index()].retreating_in > 0
     }
 
     /// The number of edges from reachable nodes that go backward to `node` (each a
     /// branch back to its `loop` once structured).
     pub fn back_edges(&self, node: Node) -> u32 {
-        self.retreating_in[node]
+        self.nodes[node.index()].retreating_in
     }
 
     /// Whether every retreating edge goes to a node that dominates its source.

@@ -13,7 +13,7 @@ use crate::decls::{FuncRefs, GlobalId, ModuleDecls, OffHeapSymbol, SigRefs, Tabl
 use crate::slots::value_slot_type;
 use crate::types::{RefType, WasmType};
 use cranelift_codegen::ir::{self, InstructionData, Opcode, StackSlot, Value};
-use cranelift_entity::{EntityRef, SecondaryMap};
+use cranelift_entity::SecondaryMap;
 
 /// An off-heap place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,14 +69,17 @@ impl Place {
 
 /// The facts about one function, as `compute` finds them (the reference map is public to
 /// read; `place` and `ref_type` answer from flags set by `compute`, so do not edit it).
+#[derive(Default)]
 pub struct Analysis {
     /// For each place-address value, one more than the index of its place in
     /// `place_list` (0: none). Four bytes a value rather than a whole `Option<Place>`:
     /// a function that reads a global near its end has the map sized to nearly all of
-    /// its values, filled for each function.
+    /// its values. Kept across functions (see [`Analysis::recompute_among`]).
     place_at: SecondaryMap<Value, u32>,
     /// The places found, in the order their addresses were found.
     place_list: Vec<Place>,
+    /// The address of each place in `place_list` (the entries of `place_at` set).
+    place_values: Vec<Value>,
     /// The reference type of each reference value.
     pub refs: SecondaryMap<Value, Option<RefType>>,
     /// The function's signature side table (empty if none was declared).
@@ -111,7 +114,27 @@ impl Analysis {
         decls: &ModuleDecls,
         address_insts: impl IntoIterator<Item = ir::Inst>,
     ) -> Analysis {
-        let func_refs = func_refs_of(func, decls);
+        let mut a = Analysis::default();
+        a.recompute_among(func, decls, address_insts);
+        a
+    }
+
+    /// [`Analysis::compute_among`] into this analysis, reusing its storage (for the next
+    /// function): its maps keep their allocations, and only the entries the last
+    /// function set are cleared.
+    pub fn recompute_among(
+        &mut self,
+        func: &ir::Function,
+        decls: &ModuleDecls,
+        address_insts: impl IntoIterator<Item = ir::Inst>,
+    ) {
+        for &v in &self.place_values {
+            self.place_at[v] = 0;
+        }
+        self.place_values.clear();
+        self.place_list.clear();
+        self.refs.clear();
+        self.func_refs = func_refs_of(func, decls);
         // Places come only from value slots and off-heap symbols, and references only
         // from reference-typed signatures and from places: without them there is
         // nothing to find.
@@ -123,27 +146,19 @@ impl Analysis {
                 .global_values
                 .keys()
                 .any(|gv| decls.off_heap(func, gv).is_some());
-        let trivial = !has_places && !func_refs.has_refs();
-        let mut a = Analysis {
-            place_at: SecondaryMap::new(),
-            place_list: Vec::new(),
-            refs: SecondaryMap::new(),
-            func_refs,
-            trivial,
-            // Inference reads places and references as it finds them.
-            any_place: !trivial,
-            any_ref: !trivial,
-        };
-        if !trivial {
-            let ref_places = a.find_places(func, decls, address_insts);
-            if ref_places || a.func_refs.has_refs() {
-                a.infer_refs(func);
+        self.trivial = !has_places && !self.func_refs.has_refs();
+        // Inference reads places and references as it finds them.
+        self.any_place = !self.trivial;
+        self.any_ref = !self.trivial;
+        if !self.trivial {
+            let ref_places = self.find_places(func, decls, address_insts);
+            if ref_places || self.func_refs.has_refs() {
+                self.infer_refs(func);
             }
             // Lowering asks about every value: answer from a flag when there is nothing.
-            a.any_place = !a.place_list.is_empty();
-            a.any_ref = a.refs.values().any(Option::is_some);
+            self.any_place = !self.place_list.is_empty();
+            self.any_ref = self.refs.values().any(Option::is_some);
         }
-        a
     }
 
     /// Whether no value of the function is a place address or a reference.
@@ -223,9 +238,6 @@ impl Analysis {
         insts: impl IntoIterator<Item = ir::Inst>,
     ) -> bool {
         let mut ref_places = false;
-        // Collected first, so that the map grows once to its final size rather than at
-        // each place found further on (each growth fills the entries in between).
-        let mut found = Vec::new();
         for inst in insts {
             let place = match func.dfg.insts[inst] {
                 InstructionData::StackAddr { stack_slot, .. } => value_slot_type(func, stack_slot)
@@ -241,15 +253,17 @@ impl Analysis {
             };
             if let Some(place) = place {
                 ref_places |= place.value_type().and_then(WasmType::ref_type).is_some();
-                found.push((func.dfg.first_result(inst), place));
+                self.place_values.push(func.dfg.first_result(inst));
+                self.place_list.push(place);
             }
         }
-        if let Some(last) = found.iter().map(|&(v, _)| v.index()).max() {
-            self.place_at.resize(last + 1);
+        // The map grows (if at all) once, to the last place's entry, rather than at each
+        // place found further on (each growth fills the entries in between).
+        if let Some(&last) = self.place_values.iter().max() {
+            self.place_at[last] = 0;
         }
-        for (v, place) in found {
-            self.place_list.push(place);
-            self.place_at[v] = self.place_list.len() as u32;
+        for (i, &v) in self.place_values.iter().enumerate() {
+            self.place_at[v] = i as u32 + 1;
         }
         ref_places
     }

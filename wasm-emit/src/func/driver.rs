@@ -96,6 +96,7 @@ pub struct Workspace {
     scan: Scan,
     graph: Graph,
     order: Order,
+    analysis: Analysis,
     color: ColorScratch,
     structure: cfg::structure::Scratch,
     spare: Spare,
@@ -110,6 +111,7 @@ impl Workspace {
             scan: Scan::default(),
             graph: Graph::default(),
             order: Order::default(),
+            analysis: Analysis::default(),
             color: ColorScratch::default(),
             structure: Default::default(),
             spare: Spare::default(),
@@ -196,6 +198,7 @@ pub fn lower_function_in(
         scan,
         graph,
         order,
+        analysis,
         color,
         structure,
         spare,
@@ -216,7 +219,8 @@ pub fn lower_function_in(
             .unwrap_or(unsupported));
     }
     // The places are found among the address-taking instructions the scan gathered.
-    let analysis = &Analysis::compute_among(func, &env.decls, scan.address_insts().iter().copied());
+    analysis.recompute_among(func, &env.decls, scan.address_insts().iter().copied());
+    let analysis = &*analysis;
     // Without references only a few kinds of instruction, and the readers of place
     // addresses, can break a rule: the verifier is given just those where the readers
     // are known (each place address read once at most).

@@ -19,6 +19,9 @@ pub const NO_LOCAL: u32 = u32::MAX;
 /// [`Locals::word`] of a value not placed in a local (see
 /// [`Locals::mark_off_locals`]); it gets one if its lowering needs it after all.
 pub const OFF_LOCALS: u32 = u32::MAX - 1;
+/// [`Locals::word`] of a tree emitted already (see [`Locals::mark_emitted`]): the
+/// lowest of the words that are no local.
+pub const EMITTED: u32 = u32::MAX - 2;
 
 /// The locals of one function being lowered.
 pub struct Locals {
@@ -168,7 +171,7 @@ impl Locals {
     /// (from its type's run of `run`, if there is one with room).
     pub fn of(&mut self, value: Value, ty: ValType, run: Run) -> u32 {
         let local = self.of_value[value];
-        if local < OFF_LOCALS {
+        if local < EMITTED {
             return local;
         }
         // From its type's run if there is one with room (a lowering that sends values
@@ -204,11 +207,11 @@ impl Locals {
     /// The local of `value` if it has one.
     pub fn get(&self, value: Value) -> Option<u32> {
         let local = self.of_value[value];
-        (local < OFF_LOCALS).then_some(local)
+        (local < EMITTED).then_some(local)
     }
 
     /// What lowering reads first of `value` (alias-resolved) in one load: its local, or
-    /// [`NO_LOCAL`] (kept in a local not numbered yet), or [`OFF_LOCALS`].
+    /// [`NO_LOCAL`] (kept in a local not numbered yet), [`OFF_LOCALS`], or [`EMITTED`].
     #[inline]
     pub fn word(&self, value: Value) -> u32 {
         self.of_value[value]
@@ -221,6 +224,14 @@ impl Locals {
         for &value in values {
             self.of_value[value] = OFF_LOCALS;
         }
+    }
+
+    /// Mark `value`, a tree not placed in a local, as emitted: kept in its word, which
+    /// lowering reads anyway, so that a second read or a second write of it is caught
+    /// without a map of its own.
+    #[inline]
+    pub fn mark_emitted(&mut self, value: Value) {
+        self.of_value[value] = EMITTED;
     }
 
     /// Borrow a scratch local of type `ty`; give it back with [`Locals::release`].
@@ -266,7 +277,7 @@ impl Locals {
     pub fn named(&self) -> impl Iterator<Item = (Value, u32)> + '_ {
         self.of_value
             .iter()
-            .filter(|(_, &l)| l < OFF_LOCALS)
+            .filter(|(_, &l)| l < EMITTED)
             .map(|(v, &l)| (v, l))
     }
 }

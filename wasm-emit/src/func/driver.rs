@@ -11,7 +11,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::locals::{Locals, Run};
 use crate::module::env::{ref_val_type, ModuleEnv};
 use crate::module::Bodies;
-use crate::reuse::ClearTo;
 use crate::scan::Scan;
 use crate::stackify::Placements;
 use crate::support::Gate;
@@ -131,7 +130,6 @@ impl Workspace {
 struct Spare {
     locals: Option<Locals>,
     code: Vec<u8>,
-    emitted: SecondaryMap<Value, bool>,
     slot_locals: SecondaryMap<StackSlot, u32>,
     callees: SecondaryMap<ir::FuncRef, u32>,
     sig_types: SecondaryMap<ir::SigRef, u32>,
@@ -146,7 +144,6 @@ impl Default for Spare {
         Spare {
             locals: None,
             code: Vec::new(),
-            emitted: SecondaryMap::new(),
             slot_locals: SecondaryMap::with_default(u32::MAX),
             callees: SecondaryMap::with_default(u32::MAX),
             sig_types: SecondaryMap::with_default(u32::MAX),
@@ -162,7 +159,6 @@ impl Spare {
     fn keep(&mut self, lower: FuncLower) {
         self.locals = Some(lower.locals);
         self.code = lower.code;
-        self.emitted = lower.emitted;
         self.slot_locals = lower.slot_locals;
         self.callees = lower.callees;
         self.sig_types = lower.sig_types;
@@ -430,8 +426,6 @@ fn attempt<'a>(
     let mut code = std::mem::take(&mut spare.code);
     code.clear();
     code.reserve(64 + 16 * func.dfg.num_insts());
-    let mut emitted = std::mem::take(&mut spare.emitted);
-    emitted.clear_to(func.dfg.num_values());
     let mut slot_locals = std::mem::take(&mut spare.slot_locals);
     slot_locals.clear();
     // Cleared, and the known callees filled in, once per function (see
@@ -451,7 +445,6 @@ fn attempt<'a>(
         slot_locals,
         label_local: None,
         placement,
-        emitted,
         misplaced: Vec::new(),
         last_set: None,
         scan,

@@ -5,7 +5,7 @@
 use crate::cfg::{self, structure::NodeEmitter, Graph, Node, NodeKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameLayout;
-use crate::locals::{Locals, OFF_LOCALS};
+use crate::locals::{Locals, EMITTED, OFF_LOCALS};
 use crate::module::env::ref_val_type;
 use crate::module::env::ModuleEnv;
 use crate::scan::{Destination, Scan};
@@ -30,7 +30,7 @@ const LOCAL_TEE: u8 = 0x22;
 /// Append local instruction `opcode` of `local` (unsigned LEB128) to `code`: in one
 /// append up to three bytes of index (two million locals), since large functions number
 /// most of their locals past 127.
-#[inline]
+#[inline(always)]
 fn write_local_op(code: &mut Vec<u8>, opcode: u8, local: u32) {
     let (low, mid, high) = (local as u8 & 0x7f, (local >> 7) as u8 & 0x7f, local >> 14);
     if local < 0x80 {
@@ -74,10 +74,9 @@ pub struct FuncLower<'a> {
     /// The local of each value slot that is used (`u32::MAX` until first use).
     slot_locals: SecondaryMap<StackSlot, u32>,
     label_local: Option<u32>,
-    /// Where each value lives (see `stackify`).
+    /// Where each value lives (see `stackify`). A tree emitted at its use is marked in
+    /// its locals word ([`Locals::mark_emitted`]).
     placement: Placements<'a>,
-    /// Tree values already emitted at their use.
-    emitted: SecondaryMap<Value, bool>,
     /// Tree values whose lowering did not fit the tree discipline (read twice, or set
     /// more than once): the function is lowered again with them in locals.
     misplaced: Vec<Value>,
@@ -189,9 +188,13 @@ impl<'a> FuncLower<'a> {
         // One load tells most values (in a local already numbered) from the others; the
         // placement is read only for a value not in a local.
         let mut local = self.locals.word(value);
-        if local >= OFF_LOCALS {
+        if local >= EMITTED {
             if local == OFF_LOCALS && self.emit_at_use(value) {
                 return;
+            }
+            if local == EMITTED {
+                // A tree read a second time.
+                self.misplace(value);
             }
             local = self.new_local(value);
         }
@@ -215,11 +218,10 @@ impl<'a> FuncLower<'a> {
     fn emit_at_use(&mut self, value: Value) -> bool {
         let placement = self.placement[value];
         match placement {
-            Placement::Tree if self.emitted[value] => {}
             Placement::Tree | Placement::Remat => {
                 // A constant is emitted at every read: only a tree's emission is tracked.
                 if placement == Placement::Tree {
-                    self.emitted[value] = true;
+                    self.locals.mark_emitted(value);
                 }
                 if let Some(k) = self.scan.def_position(value) {
                     if self.lower_row(k).is_ok() {
@@ -238,8 +240,9 @@ impl<'a> FuncLower<'a> {
     /// result or a block parameter, which Cranelift never makes an alias: no resolving.
     pub fn set(&mut self, value: Value) {
         let mut local = self.locals.word(value);
-        if local >= OFF_LOCALS {
-            if local == OFF_LOCALS && self.set_off_locals(value) {
+        if local >= EMITTED {
+            // A tree set while it is emitted at its use stays on the stack.
+            if local == EMITTED || (local == OFF_LOCALS && self.set_off_locals(value)) {
                 return;
             }
             local = self.new_local(value);
@@ -249,20 +252,19 @@ impl<'a> FuncLower<'a> {
         self.last_set = Some((local, start, self.code.len()));
     }
 
-    /// [`FuncLower::set`] of a value not placed in a local: a tree or rematerialized
-    /// value stays on the stack (`true`); any other (dead) is set in a local after all.
+    /// [`FuncLower::set`] of a value not placed in a local and not emitted as a tree
+    /// yet: a rematerialized value stays on the stack (`true`); a tree set outside its
+    /// emission at its use is set twice by the lowering; any other (dead) is set in a
+    /// local after all.
     #[inline]
     fn set_off_locals(&mut self, value: Value) -> bool {
         match self.placement[value] {
             // A constant's row is lowered only where the constant is read (`emit_at_use`).
             Placement::Remat => true,
             Placement::Tree => {
-                if !self.emitted[value] {
-                    // Set outside the emission at its use: the lowering sets it twice.
-                    self.misplace(value);
-                }
+                self.misplace(value);
                 // Any later read of a tree is a second read.
-                self.emitted[value] = true;
+                self.locals.mark_emitted(value);
                 true
             }
             Placement::Local | Placement::Dead => false,
@@ -309,11 +311,11 @@ impl<'a> FuncLower<'a> {
     /// in its own way (folding it into a wider pattern) and returns the instruction.
     pub fn claim_tree(&mut self, value: Value) -> Option<ir::Inst> {
         let value = self.resolve(value);
-        if self.placement[value] != Placement::Tree || self.emitted[value] {
+        if self.placement[value] != Placement::Tree || self.locals.word(value) == EMITTED {
             return None;
         }
         let k = self.scan.def_position(value)?;
-        self.emitted[value] = true;
+        self.locals.mark_emitted(value);
         Some(self.scan.inst(k))
     }
 
@@ -497,7 +499,12 @@ impl<'a> FuncLower<'a> {
     /// read it was.
     #[inline]
     fn lower_row(&mut self, k: usize) -> Result<()> {
-        self.inst_at(k)?;
+        // The commonest instructions go straight to their own small function: the
+        // general selector's frame is large, and trees enter it once per level.
+        let (_, _, family) = self.scan.opcode_type_family(k);
+        if family != crate::isel::Family::Common || !self.common_inst(k) {
+            self.inst_at(k)?;
+        }
         if self.sharing.is_on() {
             self.lowered_reads(k);
         }

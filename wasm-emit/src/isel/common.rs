@@ -16,7 +16,8 @@ const I32_WRAP_I64: u8 = 0xa7;
 impl FuncLower<'_> {
     /// Lower the instruction at scan position `k`, of the common family; `false` if its
     /// opcode is not one this lowers (nothing emitted then).
-    pub(super) fn common_inst(&mut self, k: usize) -> bool {
+    #[inline(never)]
+    pub(crate) fn common_inst(&mut self, k: usize) -> bool {
         let scan = self.scan;
         let (op, ty, _) = scan.opcode_type_family(k);
         let wide = ty == types::I64;

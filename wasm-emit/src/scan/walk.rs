@@ -74,15 +74,15 @@ impl Scan {
                 let data = &dfg.insts[inst];
                 let opcode = data.opcode();
                 let info = ops[opcode as u8 as usize];
-                if info.listed {
-                    if info.addresses {
+                if info.listed() {
+                    if info.addresses() {
                         s.address_insts.push(inst);
                     }
-                    if info.checked {
+                    if info.checked() {
                         s.checked.push(k as u32);
                     }
                 }
-                if info.gated {
+                if info.gated() {
                     if let Some(gate) = gate {
                         gate.check_opcode(func, inst, data)?;
                     }
@@ -94,7 +94,7 @@ impl Scan {
                     s.read(arg, reader, ord);
                 }
                 let arg_end = s.operands.len() as u32;
-                let flags = if info.branch {
+                let flags = if info.branch() {
                     s.walk_destinations(dfg, data, k, ord)
                 } else {
                     0
@@ -120,7 +120,7 @@ impl Scan {
                     f.def = k as u32;
                     f.ty = ty;
                 }
-                let ty = match info.ty {
+                let ty = match info.ty() {
                     TypeSource::Invariant => types::INVALID,
                     TypeSource::Operand(i) => s.operands[op_start as usize..arg_end as usize]
                         .get(i as usize)
@@ -138,16 +138,16 @@ impl Scan {
                     k as u32,
                     opcode,
                     data,
-                    info.class,
-                    info.branch,
+                    info.class(),
+                    info.branch(),
                     results,
                     &mut s.facts,
                 );
                 s.rows.push(Row {
                     inst,
-                    class: info.class,
+                    class: info.class(),
                     opcode,
-                    family: info.family,
+                    family: info.family(),
                     flags,
                     ty,
                     op_start,

@@ -66,6 +66,9 @@ impl Pool {
     }
 }
 
+/// The numeric wasm types by the index of their pool (see [`numeric_pool`]).
+const NUMERIC_TYPES: [ValType; 4] = [ValType::I32, ValType::I64, ValType::F32, ValType::F64];
+
 /// The index of a numeric wasm type's pool.
 #[inline]
 fn numeric_pool(ty: ValType) -> Option<usize> {
@@ -185,6 +188,22 @@ impl Locals {
                 .and_then(|(_, _, p)| p.take()),
         };
         let local = pooled.unwrap_or_else(|| self.fresh(ty));
+        self.of_value[value] = local;
+        local
+    }
+
+    /// [`Locals::of`] of a value of a numeric type, given as its pool (see
+    /// `scan::numeric_pool`: i32, i64, f32, f64).
+    #[inline]
+    pub fn of_numeric(&mut self, value: Value, pool: usize, run: Run) -> u32 {
+        let local = self.of_value[value];
+        if local < EMITTED {
+            return local;
+        }
+        let local = match self.numeric_pools[pool][run as usize].take() {
+            Some(local) => local,
+            None => self.fresh(NUMERIC_TYPES[pool]),
+        };
         self.of_value[value] = local;
         local
     }

@@ -135,6 +135,20 @@ impl<'a> FuncLower<'a> {
     /// The local `value` gets at its first use.
     #[inline(never)]
     fn new_local(&mut self, value: Value) -> u32 {
+        // The common case (no references, no sharing) straight from the scan's facts:
+        // the value's numeric pool and whether it is a result.
+        if !self.sharing.is_on() && !self.analysis.has_refs() {
+            if let Some(f) = self.scan.all_facts().get(value.as_u32() as usize) {
+                if f.ty != ir::types::INVALID {
+                    let run = if f.def != u32::MAX {
+                        crate::locals::Run::Results
+                    } else {
+                        crate::locals::Run::Params
+                    };
+                    return self.locals.of_numeric(value, crate::scan::numeric_pool(f.ty), run);
+                }
+            }
+        }
         let ty = self.val_type_of(value);
         if self.sharing.is_on() {
             // A value never read keeps a local of its own: a block parameter is written
@@ -218,11 +232,16 @@ impl<'a> FuncLower<'a> {
     fn emit_at_use(&mut self, value: Value) -> bool {
         let placement = self.placement[value];
         match placement {
-            Placement::Tree | Placement::Remat => {
-                // A constant is emitted at every read: only a tree's emission is tracked.
-                if placement == Placement::Tree {
-                    self.locals.mark_emitted(value);
+            Placement::Remat => {
+                // A small `iconst`, at every read: straight from its row.
+                if let Some(k) = self.scan.def_position(value) {
+                    let (ty, imm) = self.scan.remat_constant(k);
+                    self.int_const(ty == ir::types::I64, imm & crate::types::width_mask(ty));
+                    return true;
                 }
+            }
+            Placement::Tree => {
+                self.locals.mark_emitted(value);
                 if let Some(k) = self.scan.def_position(value) {
                     if self.lower_row(k).is_ok() {
                         return true;

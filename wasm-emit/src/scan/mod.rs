@@ -171,6 +171,9 @@ struct Row {
     flags: u8,
     /// The controlling type (Cranelift's `ctrl_typevar`).
     ty: Type,
+    /// The immediate of an `iconst`, truncated (exact for the constants cheap enough
+    /// to emit at every read, which are all this is read for).
+    imm: i16,
     /// Its operands are `operands[op_start..op_end]`: its arguments, then its block-call
     /// arguments (`arg_end` splits them).
     op_start: u32,
@@ -452,6 +455,15 @@ impl Scan {
     #[inline]
     pub fn num_insts(&self) -> usize {
         self.rows.len()
+    }
+
+    /// The type and value of the constant defined at position `k`, a constant placed to
+    /// be emitted at every read (`Placement::Remat`): read from the row, without
+    /// decoding the instruction again.
+    #[inline]
+    pub fn remat_constant(&self, k: usize) -> (Type, i64) {
+        let row = &self.rows[k];
+        (row.ty, i64::from(row.imm))
     }
 
     /// The instruction at position `k`.

@@ -150,6 +150,10 @@ impl Scan {
                     family: info.family(),
                     flags,
                     ty,
+                    imm: match *data {
+                        InstructionData::UnaryImm { imm, .. } => imm.bits() as i16,
+                        _ => 0,
+                    },
                     op_start,
                     arg_end,
                     op_end: s.operands.len() as u32,

@@ -122,9 +122,13 @@ impl Scan {
                 }
                 let ty = match info.ty() {
                     TypeSource::Invariant => types::INVALID,
+                    // An operand defined already has its type in its facts.
                     TypeSource::Operand(i) => s.operands[op_start as usize..arg_end as usize]
                         .get(i as usize)
-                        .map_or(types::INVALID, |&v| dfg.value_type(v)),
+                        .map_or(types::INVALID, |&v| match s.facts[v.index()].ty {
+                            types::INVALID => dfg.value_type(v),
+                            ty => ty,
+                        }),
                     TypeSource::Result => results
                         .first()
                         .map_or(types::INVALID, |r| s.facts[r.index()].ty),

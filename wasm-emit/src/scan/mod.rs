@@ -265,32 +265,48 @@ impl Scan {
             gate.check_header(func)?;
         }
         self.walk(func, gate)?;
-        let s = self;
-        s.off_locals.clear();
-        // Placed in layout order; the values left in locals are counted by type on the
-        // way (block parameters were counted by the walk).
-        for row in &mut s.rows {
+        self.place_all();
+        Ok(())
+    }
+
+    /// Place every result, in layout order; the values left in locals are counted by
+    /// type on the way (block parameters were counted by the walk). The arrays are taken
+    /// apart into slices first, so that the loop keeps them in registers.
+    fn place_all(&mut self) {
+        let Scan {
+            rows,
+            operands,
+            results,
+            facts,
+            off_locals,
+            local_counts,
+            ..
+        } = self;
+        let (operands, results, facts) = (&operands[..], &results[..], &mut facts[..]);
+        off_locals.clear();
+        let mut counts = *local_counts;
+        for row in rows.iter_mut() {
             if row.res_end == row.res_start + 1 {
-                let value = s.results[row.res_start as usize];
+                let value = results[row.res_start as usize];
                 let in_local = crate::stackify::place(
                     row.class,
-                    &s.operands[row.op_start as usize..row.arg_end as usize],
+                    &operands[row.op_start as usize..row.arg_end as usize],
                     value,
-                    &mut s.facts,
+                    facts,
                 );
                 if in_local {
-                    s.local_counts[numeric_pool(s.facts[value.index()].ty)] += 1;
+                    counts[numeric_pool(facts[value.index()].ty)] += 1;
                 } else {
                     row.flags |= AT_USE;
-                    s.off_locals.push(value);
+                    off_locals.push(value);
                 }
             } else if row.res_end > row.res_start + 1 {
-                for &value in &s.results[row.res_start as usize..row.res_end as usize] {
-                    s.local_counts[numeric_pool(s.facts[value.index()].ty)] += 1;
+                for &value in &results[row.res_start as usize..row.res_end as usize] {
+                    counts[numeric_pool(facts[value.index()].ty)] += 1;
                 }
             }
         }
-        Ok(())
+        *local_counts = counts;
     }
 
     /// Place `values` in locals, whatever the scan decided: their lowering did not fit

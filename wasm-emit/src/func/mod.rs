@@ -80,8 +80,11 @@ pub struct FuncLower<'a> {
     /// Tree values whose lowering did not fit the tree discipline (read twice, or set
     /// more than once): the function is lowered again with them in locals.
     misplaced: Vec<Value>,
-    /// The last `local.set`: (local, start, end) in `code`, for the `local.tee` peephole.
-    last_set: Option<(u32, usize, usize)>,
+    /// The last `local.set`, for the `local.tee` peephole: its local, and where it
+    /// starts and ends in `code` (`last_set_end` is `usize::MAX` when there is none).
+    last_set_local: u32,
+    last_set_start: usize,
+    last_set_end: usize,
     /// The function's instructions and operands as flat arrays, aliases resolved.
     pub scan: &'a Scan,
     /// The wasm function index of each callee resolved so far (`u32::MAX`: not yet).
@@ -197,11 +200,27 @@ impl<'a> FuncLower<'a> {
     /// [`FuncLower::get`] of a value that is no alias: an operand as the scan recorded it
     /// (resolved already), a result or a block parameter. Skips the alias lookup, a load
     /// that the local's own waits on.
+    ///
+    /// Inline: most reads are of a value in a local with a one-byte index, not just
+    /// set, which takes a load, two compares and a two-byte write; the rest is out of
+    /// line (`get_other`).
+    #[inline(always)]
     pub fn get_resolved(&mut self, value: Value) {
         debug_assert_eq!(self.resolve(value), value, "{value} is an alias");
         // One load tells most values (in a local already numbered) from the others; the
         // placement is read only for a value not in a local.
-        let mut local = self.locals.word(value);
+        let local = self.locals.word(value);
+        if local < 0x80 && self.last_set_end != self.code.len() {
+            self.code.extend_from_slice(&[LOCAL_GET, local as u8]);
+            return;
+        }
+        self.get_other(value, local);
+    }
+
+    /// [`FuncLower::get_resolved`] of a value whose locals word is `local`, other than a
+    /// one-byte local not just set.
+    #[inline(never)]
+    fn get_other(&mut self, value: Value, mut local: u32) {
         if local >= EMITTED {
             if local == OFF_LOCALS && self.emit_at_use(value) {
                 return;
@@ -213,13 +232,11 @@ impl<'a> FuncLower<'a> {
             local = self.new_local(value);
         }
         // `local.set x; local.get x` is `local.tee x`.
-        if let Some((l, start, end)) = self.last_set {
-            if l == local && end == self.code.len() {
-                self.code.truncate(start);
-                self.last_set = None;
-                self.local_op(LOCAL_TEE, local);
-                return;
-            }
+        if self.last_set_local == local && self.last_set_end == self.code.len() {
+            self.code.truncate(self.last_set_start);
+            self.last_set_end = usize::MAX;
+            self.local_op(LOCAL_TEE, local);
+            return;
         }
         self.local_op(LOCAL_GET, local);
     }
@@ -257,8 +274,25 @@ impl<'a> FuncLower<'a> {
 
     /// Pop into `value` (a tree or rematerialized value stays on the stack). `value` is a
     /// result or a block parameter, which Cranelift never makes an alias: no resolving.
+    /// Inline for a local with a one-byte index, as in `get_resolved`.
+    #[inline(always)]
     pub fn set(&mut self, value: Value) {
-        let mut local = self.locals.word(value);
+        let local = self.locals.word(value);
+        if local < 0x80 {
+            let start = self.code.len();
+            self.code.extend_from_slice(&[LOCAL_SET, local as u8]);
+            self.last_set_local = local;
+            self.last_set_start = start;
+            self.last_set_end = start + 2;
+            return;
+        }
+        self.set_other(value, local);
+    }
+
+    /// [`FuncLower::set`] of a value whose locals word is `local`, other than a
+    /// one-byte local.
+    #[inline(never)]
+    fn set_other(&mut self, value: Value, mut local: u32) {
         if local >= EMITTED {
             // A tree set while it is emitted at its use stays on the stack.
             if local == EMITTED || (local == OFF_LOCALS && self.set_off_locals(value)) {
@@ -268,7 +302,9 @@ impl<'a> FuncLower<'a> {
         }
         let start = self.code.len();
         self.local_op(LOCAL_SET, local);
-        self.last_set = Some((local, start, self.code.len()));
+        self.last_set_local = local;
+        self.last_set_start = start;
+        self.last_set_end = self.code.len();
     }
 
     /// [`FuncLower::set`] of a value not placed in a local and not emitted as a tree

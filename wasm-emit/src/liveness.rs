@@ -200,6 +200,9 @@ pub struct Liveness {
     use_blocks: Vec<Block>,
     work: Vec<Block>,
     crossing: Vec<bool>,
+    /// The ordinal of the block each value is defined in (`NO_BLOCK`: none), by value
+    /// index: the scan keeps positions, not blocks.
+    def_block: Vec<u32>,
 }
 
 const NO_MARK: u32 = u32::MAX;
@@ -238,6 +241,7 @@ impl Liveness {
             use_blocks,
             work,
             crossing,
+            def_block,
         } = self;
         let num_blocks = dfg.num_blocks();
         // The position in its block at which each instruction is emitted: a tree is
@@ -249,6 +253,17 @@ impl Liveness {
         refill(local_last, dfg.num_values(), UNSEEN);
         used.clear();
         sites.clear();
+        refill(def_block, dfg.num_values(), NO_BLOCK);
+        for b in 0..scan.blocks.len() {
+            for &p in scan.block_params(b) {
+                def_block[p.index()] = b as u32;
+            }
+            for k in scan.block_range(b) {
+                for &r in scan.results(k) {
+                    def_block[r.index()] = b as u32;
+                }
+            }
+        }
         for (b, &block) in scan.blocks.iter().enumerate() {
             let range = scan.block_range(b);
             for k in range.clone().rev() {
@@ -272,7 +287,7 @@ impl Liveness {
                         push(used, v);
                         *last = NO_LOCAL_READ;
                     }
-                    if scan.facts(v).def_block == b as u32 {
+                    if def_block[v.index()] == b as u32 {
                         *last = if *last == NO_LOCAL_READ {
                             at
                         } else {
@@ -312,7 +327,7 @@ impl Liveness {
                 at => Some(at),
             };
             let mark = v.as_u32();
-            let def = match scan.facts(v).def_block {
+            let def = match def_block[v.index()] {
                 NO_BLOCK => None,
                 ord => Some(scan.blocks[ord as usize]),
             };
@@ -367,7 +382,7 @@ impl Liveness {
                 continue;
             }
             dead_at_def[v] = false;
-            if let Some(d) = scan.blocks.get(scan.facts(v).def_block as usize) {
+            if let Some(d) = scan.blocks.get(def_block[v.index()] as usize) {
                 push(dying_pairs, (position(*d, local_last[v.index()]), v));
             }
         }

@@ -161,16 +161,17 @@ impl Schedule {
     }
 
     /// A read of the value with facts `f` (`f.count` counts it already) by the next
-    /// instruction, in the block with ordinal `block`.
+    /// instruction, in the block whose first instruction is at position `first`: a
+    /// result defined at or after it is read in its own block (block parameters, whose
+    /// `def` is `u32::MAX`, are never placed off locals, and are not told apart).
     #[inline]
-    pub fn read(&self, f: &mut ValueFacts, block: u32) {
-        if f.count == 1 && f.def_block == block {
-            f.read_in_block = true;
-            // A block parameter (`def` is `u32::MAX`) has no instruction before it in its
-            // block, but is never placed off locals: these facts are not read for it.
-            let defined_end = f.def.wrapping_add(1);
-            f.no_effect_between = self.effects_end <= defined_end;
-            f.all_pure_between = self.impure_end <= defined_end;
+    pub fn read(&self, f: &mut ValueFacts, first: u32) {
+        if f.count == 1 && f.def >= first && f.def != u32::MAX {
+            let defined_end = f.def + 1;
+            f.set_read_in_block(
+                self.effects_end <= defined_end,
+                self.impure_end <= defined_end,
+            );
         }
     }
 
@@ -201,8 +202,8 @@ impl Schedule {
             return;
         }
         let f = &mut facts[v.index()];
-        f.class = Some(class);
-        f.cheap_constant = is_cheap_constant(op, data);
+        f.set_class(class);
+        f.set_cheap_constant(is_cheap_constant(op, data));
     }
 }
 
@@ -212,7 +213,7 @@ impl Schedule {
 /// Returns whether the value stays in a local.
 #[inline]
 pub fn place(class: Class, args: &[Value], value: Value, facts: &mut [ValueFacts]) -> bool {
-    if facts[value.index()].class.is_none() {
+    if facts[value.index()].class().is_none() {
         return true;
     }
     // A tree carries the trees of its operands along.
@@ -220,31 +221,31 @@ pub fn place(class: Class, args: &[Value], value: Value, facts: &mut [ValueFacts
     for &arg in args {
         let a = &facts[arg.index()];
         if a.placement == Placement::Tree {
-            if let Some(sub) = a.class {
+            if let Some(sub) = a.class() {
                 c = c.max(sub);
             }
         }
     }
     let f = &mut facts[value.index()];
-    f.class = Some(c);
+    f.set_class(c);
     f.placement = if f.count == 0 {
         if c == Class::Pure {
             Placement::Dead
         } else {
             Placement::Local
         }
-    } else if c == Class::Pure && f.cheap_constant {
+    } else if c == Class::Pure && f.cheap_constant() {
         Placement::Remat
     } else if f.count == 1
-        && f.read_in_block
+        && f.read_in_block()
         && !(f.user.get().is_some_and(|(_, conditional)| conditional) && c != Class::Pure)
     {
         // The instructions strictly between the definition and the read: a read or trap
         // may not pass an effect, an effect may pass only pure ones.
         let movable = match c {
             Class::Pure => true,
-            Class::Read | Class::Trap => f.no_effect_between,
-            Class::Effect => f.all_pure_between,
+            Class::Read | Class::Trap => f.no_effect_between(),
+            Class::Effect => f.all_pure_between(),
         };
         if movable {
             Placement::Tree

@@ -108,7 +108,10 @@ fn merge_sorted(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
     out.extend_from_slice(&b[j..]);
 }
 
-/// The facts of one value, kept together: the walk updates them at every read.
+/// The facts of one value, kept together: the walk updates them at every read. Sixteen
+/// bytes: there is a record for every value of the function, aliases included, filled
+/// afresh for each function (the defining block is not kept: a result's follows from its
+/// position, and a read in the defining block is told by position too).
 #[derive(Clone, Copy)]
 pub struct ValueFacts {
     /// Number of reads (a `brif` whose two edges are the same counts its condition twice,
@@ -117,27 +120,91 @@ pub struct ValueFacts {
     pub count: u32,
     /// The last instruction reading it.
     pub user: User,
-    /// The ordinal of the block it is defined in (`NO_BLOCK` if none).
-    pub def_block: u32,
     /// The position of the instruction defining it (`u32::MAX` for a block parameter, or
     /// a value defined nowhere).
     pub def: u32,
-    /// Its type, for a result or block parameter (`INVALID` for a value defined nowhere).
+    /// Its type, for a result or block parameter (`INVALID` for a value defined nowhere,
+    /// so a value is defined, or met as a definition already, iff this is valid).
     pub ty: Type,
     /// Where it is placed (see `stackify`).
     pub placement: Placement,
+    /// The class of its instruction with the trees it carries (`CLASS_BITS`: 0 for none,
+    /// else one more than the class's number) and the flags below.
+    bits: u8,
+}
+
+/// [`ValueFacts::bits`]: the class, if it may be placed off locals at all (the only
+/// result of an instruction that is no branch).
+const CLASS_BITS: u8 = 0b111;
+
+const CLASSES: [Class; 4] = [Class::Pure, Class::Read, Class::Trap, Class::Effect];
+/// [`ValueFacts::bits`]: its instruction is a constant cheap enough to emit at every read.
+const CHEAP_CONSTANT: u8 = 1 << 3;
+/// [`ValueFacts::bits`]: its first read is in its own block, after its definition.
+const READ_IN_BLOCK: u8 = 1 << 4;
+/// [`ValueFacts::bits`]: no effect stands between its definition and its first read in
+/// its block (see `stackify::Schedule`).
+const NO_EFFECT_BETWEEN: u8 = 1 << 5;
+/// [`ValueFacts::bits`]: only pure instructions stand between its definition and its
+/// first read in its block.
+const ALL_PURE_BETWEEN: u8 = 1 << 6;
+
+impl ValueFacts {
     /// The class of its instruction with the trees it carries, if it may be placed off
     /// locals at all (the only result of an instruction that is no branch).
-    pub class: Option<Class>,
+    #[inline]
+    pub fn class(&self) -> Option<Class> {
+        match self.bits & CLASS_BITS {
+            0 => None,
+            c => Some(CLASSES[(c as usize - 1) & 3]),
+        }
+    }
+
+    /// Set [`ValueFacts::class`].
+    #[inline]
+    pub fn set_class(&mut self, class: Class) {
+        self.bits = self.bits & !CLASS_BITS | (class as u8 + 1);
+    }
+
     /// Whether its instruction is a constant cheap enough to emit at every read.
-    pub cheap_constant: bool,
+    #[inline]
+    pub fn cheap_constant(&self) -> bool {
+        self.bits & CHEAP_CONSTANT != 0
+    }
+
+    /// Set [`ValueFacts::cheap_constant`].
+    #[inline]
+    pub fn set_cheap_constant(&mut self, cheap: bool) {
+        self.bits = self.bits & !CHEAP_CONSTANT | if cheap { CHEAP_CONSTANT } else { 0 };
+    }
+
     /// Whether its first read is in its own block, after its definition.
-    pub read_in_block: bool,
-    /// Whether no effect, and whether no instruction that is not pure, stands between
-    /// its definition and its first read in its block (see `stackify::Schedule`).
-    pub no_effect_between: bool,
-    /// See `no_effect_between`.
-    pub all_pure_between: bool,
+    #[inline]
+    pub fn read_in_block(&self) -> bool {
+        self.bits & READ_IN_BLOCK != 0
+    }
+
+    /// Whether no effect stands between its definition and its first read in its block.
+    #[inline]
+    pub fn no_effect_between(&self) -> bool {
+        self.bits & NO_EFFECT_BETWEEN != 0
+    }
+
+    /// Whether only pure instructions stand between its definition and its first read
+    /// in its block.
+    #[inline]
+    pub fn all_pure_between(&self) -> bool {
+        self.bits & ALL_PURE_BETWEEN != 0
+    }
+
+    /// Record a first read in its own block, with what stands between (see
+    /// `stackify::Schedule`).
+    #[inline]
+    pub fn set_read_in_block(&mut self, no_effect_between: bool, all_pure_between: bool) {
+        let between = if no_effect_between { NO_EFFECT_BETWEEN } else { 0 }
+            | if all_pure_between { ALL_PURE_BETWEEN } else { 0 };
+        self.bits = self.bits & !(NO_EFFECT_BETWEEN | ALL_PURE_BETWEEN) | READ_IN_BLOCK | between;
+    }
 }
 
 impl Default for ValueFacts {
@@ -145,15 +212,10 @@ impl Default for ValueFacts {
         ValueFacts {
             count: 0,
             user: User::NONE,
-            def_block: NO_BLOCK,
             def: u32::MAX,
             ty: types::INVALID,
             placement: Placement::Local,
-            class: None,
-            cheap_constant: false,
-            read_in_block: false,
-            no_effect_between: false,
-            all_pure_between: false,
+            bits: 0,
         }
     }
 }
@@ -318,7 +380,7 @@ impl Scan {
             if let Some(f) = self.facts.get_mut(v.index()) {
                 if f.placement != Placement::Local {
                     f.placement = Placement::Local;
-                    if f.def_block != NO_BLOCK {
+                    if f.ty != types::INVALID {
                         self.local_counts[numeric_pool(f.ty)] += 1;
                     }
                     if let Some(row) = self.rows.get_mut(f.def as usize) {
@@ -353,15 +415,23 @@ impl Scan {
         }
         for f in &mut self.facts {
             f.placement = Placement::Local;
-            if f.def_block == NO_BLOCK {
-                continue;
-            }
-            if f.def != u32::MAX {
+            if f.ty != types::INVALID && f.def != u32::MAX {
                 self.local_counts[numeric_pool(f.ty)] += 1;
-            } else if f.def_block != 0 {
-                self.param_counts[numeric_pool(f.ty)] += 1;
             }
         }
+        // The parameters of the blocks after the entry (the entry's are the wasm
+        // parameters).
+        for b in 1..self.blocks.len() {
+            for &p in self.branches.params(b) {
+                self.param_counts[numeric_pool(self.facts[p.index()].ty)] += 1;
+            }
+        }
+    }
+
+    /// The parameters of the block with ordinal `b`.
+    #[inline]
+    pub fn block_params(&self, b: usize) -> &[Value] {
+        self.branches.params(b)
     }
 
     /// The results not placed in locals (emitted where they are used, or dead), in

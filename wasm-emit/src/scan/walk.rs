@@ -4,7 +4,7 @@
 //! branches, aliases and the rare opcodes go out of line.
 
 use super::ops::{op_table, TypeSource};
-use super::{numeric_pool, Row, Scan, User, ValueFacts, BRANCH, BRIF_AS_JUMP, NO_BLOCK};
+use super::{numeric_pool, Row, Scan, User, ValueFacts, BRANCH, BRIF_AS_JUMP};
 use crate::error::Result;
 use crate::reuse::{empty_with_room, refill, ClearTo};
 use crate::support::{check_param_type, check_type, Gate};
@@ -48,7 +48,10 @@ impl Scan {
             let ord = s.blocks.len() as u32;
             s.blocks.push(block);
             s.ordinal[block] = ord;
-            s.block_start.push(s.rows.len() as u32);
+            // Where the block's instructions start: a read of a value defined at or after
+            // this position is a read in its own block.
+            let first = s.rows.len() as u32;
+            s.block_start.push(first);
             let params = dfg.block_params(block);
             s.branches.begin_block(params);
             s.num_params += params.len();
@@ -57,9 +60,7 @@ impl Scan {
                 if gate.is_some() {
                     check_param_type(func, ty)?;
                 }
-                let f = &mut s.facts[p.index()];
-                f.def_block = ord;
-                f.ty = ty;
+                s.facts[p.index()].ty = ty;
                 if ord > 0 {
                     s.param_counts[numeric_pool(ty)] += 1;
                 }
@@ -91,11 +92,11 @@ impl Scan {
                 let reader = User::new(k, false);
                 for &arg in arguments(data, pool) {
                     let arg = s.resolve_at_read(dfg, arg);
-                    s.read(arg, reader, ord);
+                    s.read(arg, reader, first);
                 }
                 let arg_end = s.operands.len() as u32;
                 let flags = if info.branch() {
-                    s.walk_destinations(dfg, data, k, ord)
+                    s.walk_destinations(dfg, data, k, first)
                 } else {
                     0
                 };
@@ -116,7 +117,6 @@ impl Scan {
                         check_type(func, inst, ty)?;
                     }
                     let f = &mut s.facts[r.index()];
-                    f.def_block = ord;
                     f.def = k as u32;
                     f.ty = ty;
                 }
@@ -178,7 +178,7 @@ impl Scan {
     /// the layout, or defined nowhere, costs a call into Cranelift.
     #[inline]
     fn resolve_at_read(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
-        if self.facts[v.index()].def_block != NO_BLOCK {
+        if self.facts[v.index()].ty != types::INVALID {
             return v;
         }
         self.resolve_undefined(dfg, v)
@@ -202,8 +202,8 @@ impl Scan {
         target
     }
 
-    /// The destinations of the branch `data` at position `k`, in the block with ordinal
-    /// `block`: their arguments are read (after the branch's own arguments) and kept with
+    /// The destinations of the branch `data` at position `k`, in the block whose first
+    /// instruction is at position `first`: their arguments are read (after the branch's own arguments) and kept with
     /// the blocks they go to. Returns the row's flags. Out of line: a branch ends each
     /// block, and the walk's loop over every instruction stays small.
     #[inline(never)]
@@ -212,7 +212,7 @@ impl Scan {
         dfg: &ir::DataFlowGraph,
         data: &InstructionData,
         k: usize,
-        block: u32,
+        first: u32,
     ) -> u8 {
         let pool = &dfg.value_lists;
         let mut flags = BRANCH;
@@ -238,7 +238,7 @@ impl Scan {
                 match arg.as_value() {
                     Some(arg) => {
                         let arg = self.resolve_at_read(dfg, arg);
-                        self.read(arg, reader, block);
+                        self.read(arg, reader, first);
                     }
                     None => values_only = false,
                 }
@@ -250,14 +250,14 @@ impl Scan {
     }
 
     /// Record operand `value` (aliases resolved) of the instruction `reader`, in the
-    /// block with ordinal `block`.
+    /// block whose first instruction is at position `first`.
     #[inline]
-    fn read(&mut self, value: Value, reader: User, block: u32) {
+    fn read(&mut self, value: Value, reader: User, first: u32) {
         self.operands.push(value);
         let f = &mut self.facts[value.index()];
         f.count += 1;
         f.user = reader;
-        self.schedule.read(f, block);
+        self.schedule.read(f, first);
     }
 }
 

@@ -236,14 +236,13 @@ struct Row {
     /// The immediate of an `iconst`, truncated (exact for the constants cheap enough
     /// to emit at every read, which are all this is read for).
     imm: i16,
-    /// Its operands are `operands[op_start..op_end]`: its arguments, then its block-call
-    /// arguments (`arg_end` splits them).
+    /// Its operands are `operands[op_start..]` up to the next row's `op_start`: its
+    /// arguments, then its block-call arguments (`arg_end` splits them). The rows end
+    /// with a sentinel whose starts are the arrays' ends, so every row has a next one.
     op_start: u32,
     arg_end: u32,
-    op_end: u32,
-    /// Its results are `results[res_start..res_end]`.
+    /// Its results are `results[res_start..]` up to the next row's `res_start`.
     res_start: u32,
-    res_end: u32,
 }
 
 /// [`Row::flags`]: the instruction is a branch.
@@ -347,8 +346,10 @@ impl Scan {
         let (operands, results, facts) = (&operands[..], &results[..], &mut facts[..]);
         off_locals.clear();
         let mut counts = *local_counts;
-        for row in rows.iter_mut() {
-            if row.res_end == row.res_start + 1 {
+        for k in 0..rows.len().saturating_sub(1) {
+            let res_end = rows[k + 1].res_start;
+            let row = &mut rows[k];
+            if res_end == row.res_start + 1 {
                 let value = results[row.res_start as usize];
                 let in_local = crate::stackify::place(
                     row.class,
@@ -362,8 +363,8 @@ impl Scan {
                     row.flags |= AT_USE;
                     off_locals.push(value);
                 }
-            } else if row.res_end > row.res_start + 1 {
-                for &value in &results[row.res_start as usize..row.res_end as usize] {
+            } else if res_end > row.res_start + 1 {
+                for &value in &results[row.res_start as usize..res_end as usize] {
                     counts[numeric_pool(facts[value.index()].ty)] += 1;
                 }
             }
@@ -467,14 +468,14 @@ impl Scan {
     /// Every instruction in layout order, with its opcode and every value it reads (see
     /// [`Scan::operands`]).
     pub fn instructions(&self) -> impl Iterator<Item = (Inst, Opcode, &[Value])> + '_ {
-        self.rows.iter().map(|row| self.operand_view(row))
+        (0..self.num_insts()).map(|k| self.operand_view(k))
     }
 
-    /// An instruction with its opcode and every value it reads.
+    /// The instruction at position `k` with its opcode and every value it reads.
     #[inline]
-    fn operand_view(&self, row: &Row) -> (Inst, Opcode, &[Value]) {
-        let operands = &self.operands[row.op_start as usize..row.op_end as usize];
-        (row.inst, row.opcode, operands)
+    fn operand_view(&self, k: usize) -> (Inst, Opcode, &[Value]) {
+        let row = &self.rows[k];
+        (row.inst, row.opcode, self.operands(k))
     }
 
     /// Add the instructions reading the results of the address-taking instructions that
@@ -516,8 +517,9 @@ impl Scan {
     /// instructions: `cranelift_offheap::checked_without_places`), and the readers
     /// [`Scan::check_place_readers`] added.
     pub fn checked_instructions(&self) -> impl Iterator<Item = (Inst, Opcode, &[Value])> + '_ {
-        let rows = self.checked.iter().map(|&k| &self.rows[k as usize]);
-        rows.map(|row| self.operand_view(row))
+        self.checked
+            .iter()
+            .map(|&k| self.operand_view(k as usize))
     }
 
     /// The `stack_addr` and `symbol_value` instructions, in layout order: the only ones
@@ -540,7 +542,8 @@ impl Scan {
     /// The number of instructions (in the layout).
     #[inline]
     pub fn num_insts(&self) -> usize {
-        self.rows.len()
+        // Without the sentinel.
+        self.rows.len().saturating_sub(1)
     }
 
     /// The type and value of the constant defined at position `k`, a constant placed to
@@ -633,8 +636,8 @@ impl Scan {
     /// block-call arguments (aliases resolved).
     #[inline]
     pub fn operands(&self, k: usize) -> &[Value] {
-        let row = &self.rows[k];
-        &self.operands[row.op_start as usize..row.op_end as usize]
+        let (row, next) = (&self.rows[k], &self.rows[k + 1]);
+        &self.operands[row.op_start as usize..next.op_start as usize]
     }
 
     /// What the walk found of `value` (a value no alias resolves to has default facts).
@@ -664,8 +667,8 @@ impl Scan {
     /// The results of the instruction at position `k`.
     #[inline]
     pub fn results(&self, k: usize) -> &[Value] {
-        let row = &self.rows[k];
-        &self.results[row.res_start as usize..row.res_end as usize]
+        let (row, next) = (&self.rows[k], &self.rows[k + 1]);
+        &self.results[row.res_start as usize..next.res_start as usize]
     }
 }
 

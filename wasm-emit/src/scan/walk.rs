@@ -8,7 +8,9 @@ use super::{numeric_pool, Row, Scan, User, ValueFacts, BRANCH, BRIF_AS_JUMP};
 use crate::error::Result;
 use crate::reuse::{empty_with_room, refill, ClearTo};
 use crate::support::{check_param_type, check_type, Gate};
-use cranelift_codegen::ir::{self, types, InstructionData, Value};
+use crate::stackify::Class;
+use cranelift_codegen::ir::{self, types, Inst, InstructionData, Opcode, Value};
+use cranelift_entity::packed_option::ReservedValue;
 use cranelift_entity::EntityRef;
 
 impl Scan {
@@ -25,7 +27,7 @@ impl Scan {
         s.aliases.clear();
         s.blocks.clear();
         s.block_start.clear();
-        empty_with_room(&mut s.rows, n_insts);
+        empty_with_room(&mut s.rows, n_insts + 1);
         s.address_insts.clear();
         s.checked.clear();
         s.num_params = 0;
@@ -160,13 +162,25 @@ impl Scan {
                     },
                     op_start,
                     arg_end,
-                    op_end: s.operands.len() as u32,
                     res_start,
-                    res_end: s.results.len() as u32,
                 });
             }
         }
         s.block_start.push(s.rows.len() as u32);
+        // The sentinel: the last row's operands and results end where the arrays do.
+        let ends = s.operands.len() as u32;
+        s.rows.push(Row {
+            inst: Inst::reserved_value(),
+            class: Class::Pure,
+            opcode: Opcode::Nop,
+            family: crate::isel::Family::Int,
+            flags: 0,
+            ty: types::INVALID,
+            imm: 0,
+            op_start: ends,
+            arg_end: ends,
+            res_start: s.results.len() as u32,
+        });
         s.branches.finish();
         Ok(())
     }

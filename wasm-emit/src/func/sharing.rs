@@ -41,6 +41,10 @@ pub struct Sharing {
     /// The open loops, outermost first (entries past `depth` keep their storage).
     open: Vec<OpenLoop>,
     depth: usize,
+    /// The depths of the open loops with branches back still to come, in increasing
+    /// order: the innermost busy loop below a depth is found by a search here rather
+    /// than by walking every open loop (a value dies inside a deep nest most of the time).
+    busy: Vec<usize>,
 }
 
 /// A `loop` being emitted.
@@ -70,6 +74,7 @@ impl Sharing {
     pub fn reset(&mut self, num_values: usize, on: bool) {
         self.entered = 0;
         self.depth = 0;
+        self.busy.clear();
         // A lowering that stopped early (an error) may have left loops open.
         for open in &mut self.open {
             open.waiting.clear();
@@ -131,9 +136,21 @@ impl Sharing {
     /// The innermost loop below depth `below` and at or past depth `outermost` that still
     /// has branches back to come.
     fn busy_loop(&self, below: usize, outermost: usize) -> Option<usize> {
-        (outermost..below)
-            .rev()
-            .find(|&d| self.open[d].back_edges_left > 0)
+        let found = match self.busy.last() {
+            // The usual question: below every open loop.
+            Some(&d) if d < below => Some(d),
+            _ => {
+                let at = self.busy.partition_point(|&d| d < below);
+                at.checked_sub(1).map(|i| self.busy[i])
+            }
+        };
+        debug_assert_eq!(
+            found.filter(|&d| d >= outermost),
+            (outermost..below)
+                .rev()
+                .find(|&d| self.open[d].back_edges_left > 0)
+        );
+        found.filter(|&d| d >= outermost)
     }
 
     /// The loop of `header` was entered; `back_edges` branches back to it will follow.
@@ -148,6 +165,9 @@ impl Sharing {
             waiting: Vec::new(),
         };
         self.entered += 1;
+        if back_edges > 0 {
+            self.busy.push(self.depth);
+        }
         if self.depth == self.open.len() {
             self.open.push(entered);
         } else {
@@ -173,8 +193,22 @@ impl Sharing {
         let left = &mut self.open[d].back_edges_left;
         // More branches back than `Order::back_edges` counted would make sharing unsound.
         debug_assert!(*left > 0, "an uncounted branch back to {header}");
+        let was_busy = *left > 0;
         *left = left.saturating_sub(1);
         if *left == 0 {
+            if was_busy {
+                // Usually the innermost busy loop; the search is for the rest.
+                match self.busy.last() {
+                    Some(&last) if last == d => {
+                        self.busy.pop();
+                    }
+                    _ => {
+                        if let Ok(i) = self.busy.binary_search(&d) {
+                            self.busy.remove(i);
+                        }
+                    }
+                }
+            }
             self.done(d, free);
         }
     }
@@ -185,6 +219,9 @@ impl Sharing {
             return;
         }
         self.depth -= 1;
+        if self.busy.last() == Some(&self.depth) {
+            self.busy.pop();
+        }
         self.done(self.depth, free);
     }
 

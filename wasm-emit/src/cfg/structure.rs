@@ -84,7 +84,6 @@ enum Frame {
 
 enum Task {
     Tree(Node),
-    Code(Node),
     Branch(Node, Edge),
     Else,
     End,
@@ -172,8 +171,7 @@ impl Structurer<'_> {
         while let Some(task) = self.tasks.pop() {
             falls_through = false;
             match task {
-                Task::Tree(x) => self.tree(x, emitter),
-                Task::Code(x) => self.code(x, emitter)?,
+                Task::Tree(x) => self.tree(x, emitter)?,
                 Task::Branch(from, edge) => self.branch(from, edge, emitter)?,
                 Task::Else => {
                     InstructionSink::new(emitter.code()).else_();
@@ -221,7 +219,7 @@ impl Structurer<'_> {
         Ok(self.frames.len() as u32 - 1 - pos)
     }
 
-    fn tree(&mut self, x: Node, emitter: &mut dyn NodeEmitter) {
+    fn tree(&mut self, x: Node, emitter: &mut dyn NodeEmitter) -> Result<()> {
         let header = self.order.is_loop_header(x);
         if header {
             InstructionSink::new(emitter.code()).loop_(BlockType::Empty);
@@ -242,8 +240,10 @@ impl Structurer<'_> {
             self.tasks.push(Task::Tree(child));
             self.tasks.push(Task::End);
         }
-        // Tasks run last-in first-out: x's code, then (end, tree) per child, innermost first.
-        self.tasks.push(Task::Code(x));
+        // Tasks run last-in first-out: x's code, then (end, tree) per child, innermost
+        // first. The code is the next task: it runs here, without a round through the
+        // task stack (whose dispatch the processor predicts badly).
+        self.code(x, emitter)
     }
 
     fn code(&mut self, x: Node, emitter: &mut dyn NodeEmitter) -> Result<()> {
@@ -252,20 +252,22 @@ impl Structurer<'_> {
         let succs = graph.succs(x);
         match &graph.nodes[x].exit {
             Exit::Stop => {}
-            Exit::Jump => self.tasks.push(Task::Branch(x, succs[0])),
+            // The last task pushed runs next: here, directly. (A branch only pushes the
+            // tree it leads to, so this recursion is bounded.)
+            Exit::Jump => self.branch(x, succs[0], emitter)?,
             Exit::Brif => {
                 let (then_edge, else_edge) = (succs[0], succs[1]);
                 if let Some(target) = self.direct(x, then_edge, emitter)? {
                     emitter.selector(x)?;
                     write_branch(emitter.code(), BR_IF, target.depth);
                     target.emitted(emitter);
-                    self.tasks.push(Task::Branch(x, else_edge));
+                    self.branch(x, else_edge, emitter)?;
                 } else if let Some(target) = self.direct(x, else_edge, emitter)? {
                     emitter.selector(x)?;
                     InstructionSink::new(emitter.code()).i32_eqz();
                     write_branch(emitter.code(), BR_IF, target.depth);
                     target.emitted(emitter);
-                    self.tasks.push(Task::Branch(x, then_edge));
+                    self.branch(x, then_edge, emitter)?;
                 } else {
                     emitter.selector(x)?;
                     InstructionSink::new(emitter.code()).if_(BlockType::Empty);
@@ -273,7 +275,7 @@ impl Structurer<'_> {
                     self.tasks.push(Task::End);
                     self.tasks.push(Task::Branch(x, else_edge));
                     self.tasks.push(Task::Else);
-                    self.tasks.push(Task::Branch(x, then_edge));
+                    self.branch(x, then_edge, emitter)?;
                 }
             }
             Exit::Table { entries, default } => {

@@ -148,7 +148,9 @@ impl<'a> FuncLower<'a> {
                     } else {
                         crate::locals::Run::Params
                     };
-                    return self.locals.of_numeric(value, crate::scan::numeric_pool(f.ty), run);
+                    return self
+                        .locals
+                        .of_numeric(value, crate::scan::numeric_pool(f.ty), run);
                 }
             }
         }

@@ -204,9 +204,7 @@ impl FuncLower<'_> {
         let sig = &self.func.dfg.signatures[sig_ref];
         // Interned through the environment's scratch signature: no allocation for a
         // type the module has already.
-        let index = self
-            .env
-            .type_index_of(sig, self.analysis.sig_refs(sig_ref));
+        let index = self.env.type_index_of(sig, self.analysis.sig_refs(sig_ref));
         self.sig_types[sig_ref] = index;
         index
     }

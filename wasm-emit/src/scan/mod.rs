@@ -201,8 +201,15 @@ impl ValueFacts {
     /// `stackify::Schedule`).
     #[inline]
     pub fn set_read_in_block(&mut self, no_effect_between: bool, all_pure_between: bool) {
-        let between = if no_effect_between { NO_EFFECT_BETWEEN } else { 0 }
-            | if all_pure_between { ALL_PURE_BETWEEN } else { 0 };
+        let between = if no_effect_between {
+            NO_EFFECT_BETWEEN
+        } else {
+            0
+        } | if all_pure_between {
+            ALL_PURE_BETWEEN
+        } else {
+            0
+        };
         self.bits = self.bits & !(NO_EFFECT_BETWEEN | ALL_PURE_BETWEEN) | READ_IN_BLOCK | between;
     }
 }
@@ -517,9 +524,7 @@ impl Scan {
     /// instructions: `cranelift_offheap::checked_without_places`), and the readers
     /// [`Scan::check_place_readers`] added.
     pub fn checked_instructions(&self) -> impl Iterator<Item = (Inst, Opcode, &[Value])> + '_ {
-        self.checked
-            .iter()
-            .map(|&k| self.operand_view(k as usize))
+        self.checked.iter().map(|&k| self.operand_view(k as usize))
     }
 
     /// The `stack_addr` and `symbol_value` instructions, in layout order: the only ones

@@ -68,7 +68,10 @@ impl OpInfo {
                 | family << FAMILY_SHIFT
                 | flag(op.is_branch(), BRANCH)
                 | flag(is_gated(op), GATED)
-                | flag(matches!(op, Opcode::StackAddr | Opcode::SymbolValue), ADDRESSES)
+                | flag(
+                    matches!(op, Opcode::StackAddr | Opcode::SymbolValue),
+                    ADDRESSES,
+                )
                 | flag(cranelift_offheap::checked_without_places(op), CHECKED),
         )
     }

@@ -26,6 +26,9 @@ pub enum NodeKind {
         branch: ir::Inst,
         /// Index into the branch's destinations (`br_table`: default first).
         dest: u32,
+        /// The ordinal (layout position) of the block the branch ends: its destinations
+        /// are the scan's for that block.
+        from: u32,
     },
     /// Branches on the label local to one of the entries of a formerly irreducible loop.
     Dispatch,
@@ -143,7 +146,7 @@ impl TableScratch {
         (g, scan): (&mut Graph, &Scan),
         succs: &mut Vec<Edge>,
         call: Destination,
-        (branch, dest): (ir::Inst, u32),
+        (branch, from, dest): (ir::Inst, u32, u32),
     ) -> u32 {
         let b = call.block.index();
         if self.stamp[b] != self.current {
@@ -172,7 +175,7 @@ impl TableScratch {
             }
         }
         let index = succs.len() as u32;
-        succs.push(edge_for(g, call, branch, dest));
+        succs.push(edge_for(g, call, (branch, from), dest));
         if plain {
             self.plain[b] = index;
             self.succ_calls.push((call, NONE));
@@ -267,14 +270,15 @@ pub fn build_into(g: &mut Graph, func: &ir::Function, scan: &Scan) {
                 Exit::Jump
             }
             (Opcode::Brif, [then_to, else_to]) => {
-                succs.push(edge_for(g, *then_to, inst, 0));
-                succs.push(edge_for(g, *else_to, inst, 1));
+                succs.push(edge_for(g, *then_to, (inst, b as u32), 0));
+                succs.push(edge_for(g, *else_to, (inst, b as u32), 1));
                 Exit::Brif
             }
             (Opcode::BrTable, [_, ..]) => {
                 tables.begin(blocks);
                 for (i, &to) in dests.iter().enumerate() {
-                    let k = tables.successor((g, scan), &mut succs, to, (inst, i as u32));
+                    let at = (inst, b as u32, i as u32);
+                    let k = tables.successor((g, scan), &mut succs, to, at);
                     tables.index_of.push(k);
                 }
                 Exit::Table {
@@ -303,12 +307,13 @@ fn plain(g: &Graph, block: ir::Block) -> Edge {
 
 /// The edge for destination `dest` of `branch`: straight to the block when there is nothing
 /// to copy, else through a new `EdgeCopy` node.
-fn edge_for(g: &mut Graph, to: Destination, branch: ir::Inst, dest: u32) -> Edge {
+fn edge_for(g: &mut Graph, to: Destination, (branch, from): (ir::Inst, u32), dest: u32) -> Edge {
     let target = plain(g, to.block);
     if to.passes_nothing() {
         return target;
     }
-    let node = g.push(NodeKind::EdgeCopy { branch, dest }, Exit::Jump, &[target]);
+    let copy = NodeKind::EdgeCopy { branch, dest, from };
+    let node = g.push(copy, Exit::Jump, &[target]);
     Edge {
         target: node,
         label: None,
@@ -366,7 +371,7 @@ mod tests {
                 let target = g.succs(g.entry)[i as usize].target;
                 match g.nodes[target].kind {
                     NodeKind::Block(b) => format!("{b}"),
-                    NodeKind::EdgeCopy { branch, dest } => {
+                    NodeKind::EdgeCopy { branch, dest, .. } => {
                         let InstructionData::BranchTable { table, .. } = func.dfg.insts[branch]
                         else {
                             panic!("an edge copy of the br_table");

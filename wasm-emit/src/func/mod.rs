@@ -521,12 +521,10 @@ impl<'a> FuncLower<'a> {
         Ok(())
     }
 
-    /// Destination `dest` of `branch`, the terminator of its block.
-    fn destination(&self, branch: ir::Inst, dest: u32) -> Option<&'a Destination> {
+    /// Destination `dest` of the terminator of the block with ordinal `from`.
+    fn destination(&self, from: u32, dest: u32) -> Option<&'a Destination> {
         let scan: &'a Scan = self.scan;
-        let block = self.func.layout.inst_block(branch)?;
-        scan.destinations(scan.ordinal[block] as usize)
-            .get(dest as usize)
+        scan.destinations(from as usize).get(dest as usize)
     }
 
     fn block_body(&mut self, block: ir::Block, node: Node) -> Result<()> {
@@ -626,7 +624,7 @@ impl NodeEmitter for FuncLower<'_> {
     fn body(&mut self, node: Node) -> Result<()> {
         match self.graph.nodes[node].kind {
             NodeKind::Block(block) => self.block_body(block, node),
-            NodeKind::EdgeCopy { branch, dest } => match self.destination(branch, dest) {
+            NodeKind::EdgeCopy { branch, dest, from } => match self.destination(from, dest) {
                 Some(to) => self.copies(branch, to),
                 // The graph made the node from the scan's destinations.
                 None => Err(self.error(
@@ -705,10 +703,10 @@ impl NodeEmitter for FuncLower<'_> {
     }
 
     fn is_empty(&self, node: Node) -> bool {
-        let NodeKind::EdgeCopy { branch, dest } = self.graph.nodes[node].kind else {
+        let NodeKind::EdgeCopy { dest, from, .. } = self.graph.nodes[node].kind else {
             return false;
         };
-        let Some(to) = self.destination(branch, dest) else {
+        let Some(to) = self.destination(from, dest) else {
             return false;
         };
         let scan = self.scan;

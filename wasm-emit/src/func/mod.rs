@@ -288,6 +288,10 @@ impl<'a> FuncLower<'a> {
             self.last_set_end = start + 2;
             return;
         }
+        // A tree set while it is emitted at its use stays on the stack.
+        if local == EMITTED {
+            return;
+        }
         self.set_other(value, local);
     }
 

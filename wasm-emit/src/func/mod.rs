@@ -216,17 +216,19 @@ impl<'a> FuncLower<'a> {
             self.code.extend_from_slice(&[LOCAL_GET, local as u8]);
             return;
         }
+        // A tree or a constant, emitted here.
+        if local == OFF_LOCALS && self.emit_at_use(value) {
+            return;
+        }
         self.get_other(value, local);
     }
 
     /// [`FuncLower::get_resolved`] of a value whose locals word is `local`, other than a
-    /// one-byte local not just set.
+    /// one-byte local not just set and a value the caller emitted at its use.
     #[inline(never)]
     fn get_other(&mut self, value: Value, mut local: u32) {
         if local >= EMITTED {
-            if local == OFF_LOCALS && self.emit_at_use(value) {
-                return;
-            }
+            // A value off locals here did not fit its placement (`emit_at_use` noted it).
             if local == EMITTED {
                 // A tree read a second time.
                 self.misplace(value);

@@ -45,6 +45,18 @@ fn write_local_op(code: &mut Vec<u8>, opcode: u8, local: u32) {
     }
 }
 
+/// [`write_local_op`] of a local with an index of one or two LEB128 bytes (below
+/// 16,384): the inline case of reading and setting values.
+#[inline(always)]
+fn write_short_local_op(code: &mut Vec<u8>, opcode: u8, local: u32) {
+    debug_assert!(local < 0x4000);
+    if local < 0x80 {
+        code.extend_from_slice(&[opcode, local as u8]);
+    } else {
+        code.extend_from_slice(&[opcode, local as u8 | 0x80, (local >> 7) as u8]);
+    }
+}
+
 /// The frame of a function with explicit stack slots.
 pub struct Frame {
     /// Slot offsets and frame size.
@@ -203,17 +215,17 @@ impl<'a> FuncLower<'a> {
     /// (resolved already), a result or a block parameter. Skips the alias lookup, a load
     /// that the local's own waits on.
     ///
-    /// Inline: most reads are of a value in a local with a one-byte index, not just
-    /// set, which takes a load, two compares and a two-byte write; the rest is out of
-    /// line (`get_other`).
+    /// Inline: most reads are of a value in a local with an index of one or two bytes,
+    /// not just set, which takes a load, two compares and a short write; the rest is out
+    /// of line (`get_other`).
     #[inline(always)]
     pub fn get_resolved(&mut self, value: Value) {
         debug_assert_eq!(self.resolve(value), value, "{value} is an alias");
         // One load tells most values (in a local already numbered) from the others; the
         // placement is read only for a value not in a local.
         let local = self.locals.word(value);
-        if local < 0x80 && self.last_set_end != self.code.len() {
-            self.code.extend_from_slice(&[LOCAL_GET, local as u8]);
+        if local < 0x4000 && self.last_set_end != self.code.len() {
+            write_short_local_op(&mut self.code, LOCAL_GET, local);
             return;
         }
         // A tree or a constant, emitted here.
@@ -224,7 +236,7 @@ impl<'a> FuncLower<'a> {
     }
 
     /// [`FuncLower::get_resolved`] of a value whose locals word is `local`, other than a
-    /// one-byte local not just set and a value the caller emitted at its use.
+    /// short local not just set and a value the caller emitted at its use.
     #[inline(never)]
     fn get_other(&mut self, value: Value, mut local: u32) {
         if local >= EMITTED {
@@ -278,16 +290,16 @@ impl<'a> FuncLower<'a> {
 
     /// Pop into `value` (a tree or rematerialized value stays on the stack). `value` is a
     /// result or a block parameter, which Cranelift never makes an alias: no resolving.
-    /// Inline for a local with a one-byte index, as in `get_resolved`.
+    /// Inline for a local with a short index, as in `get_resolved`.
     #[inline(always)]
     pub fn set(&mut self, value: Value) {
         let local = self.locals.word(value);
-        if local < 0x80 {
+        if local < 0x4000 {
             let start = self.code.len();
-            self.code.extend_from_slice(&[LOCAL_SET, local as u8]);
+            write_short_local_op(&mut self.code, LOCAL_SET, local);
             self.last_set_local = local;
             self.last_set_start = start;
-            self.last_set_end = start + 2;
+            self.last_set_end = self.code.len();
             return;
         }
         // A tree set while it is emitted at its use stays on the stack.
@@ -297,8 +309,8 @@ impl<'a> FuncLower<'a> {
         self.set_other(value, local);
     }
 
-    /// [`FuncLower::set`] of a value whose locals word is `local`, other than a
-    /// one-byte local.
+    /// [`FuncLower::set`] of a value whose locals word is `local`, other than a short
+    /// local and a tree being emitted.
     #[inline(never)]
     fn set_other(&mut self, value: Value, mut local: u32) {
         if local >= EMITTED {

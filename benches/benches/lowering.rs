@@ -3,8 +3,8 @@
 
 use benches::shapes::{generate, SHAPES};
 use benches::{
-    compile_natively, corpus, encode_floor, lower, lower_at, native_isa, natively_compilable,
-    runtests, wasm_instructions, OptLevel, Workload,
+    compile_natively, corpus, encode_floor, lower, lower_at, native_isa, native_isa_quickest,
+    natively_compilable, runtests, wasm_instructions, OptLevel, Workload,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
@@ -22,9 +22,16 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
     group.bench_function("wasm-emit (opt none, no verify/validate/names)", |b| {
         b.iter(|| lower_at(w, true, OptLevel::None))
     });
-    for opt in ["none", "speed"] {
-        let isa = native_isa(opt);
-        group.bench_function(format!("cranelift-native (opt {opt})"), |b| {
+    let isas = [
+        ("opt none", native_isa("none")),
+        ("opt speed", native_isa("speed")),
+        (
+            "opt none, no verifier, single-pass regalloc",
+            native_isa_quickest(),
+        ),
+    ];
+    for (config, isa) in isas {
+        group.bench_function(format!("cranelift-native ({config})"), |b| {
             // Cloning the functions is no part of the compile (see `compile_natively`).
             b.iter_batched(
                 || w.functions.clone(),

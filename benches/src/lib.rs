@@ -270,8 +270,26 @@ pub fn native_isa(opt_level: &str) -> cranelift_codegen::isa::OwnedTargetIsa {
     native_isa_with(opt_level, true)
 }
 
-/// Cranelift's native backend for the host at `opt_level`, with its IR verifier on or off.
+/// Cranelift's native backend for the host at `opt_level`, with its IR verifier on or off
+/// (and its default register allocator, `backtracking`).
 pub fn native_isa_with(opt_level: &str, verifier: bool) -> cranelift_codegen::isa::OwnedTargetIsa {
+    native_isa_flags(opt_level, verifier, "backtracking")
+}
+
+/// Cranelift's quickest native compilation for the host: `opt_level` none, no IR
+/// verifier, and the single-pass register allocator (`regalloc_algorithm=single_pass`,
+/// "quick compilation but ... more register spills and moves"), which is what a JIT's
+/// first tier would choose.
+pub fn native_isa_quickest() -> cranelift_codegen::isa::OwnedTargetIsa {
+    native_isa_flags("none", false, "single_pass")
+}
+
+/// Cranelift's native backend for the host with these flags.
+fn native_isa_flags(
+    opt_level: &str,
+    verifier: bool,
+    regalloc: &str,
+) -> cranelift_codegen::isa::OwnedTargetIsa {
     use cranelift_codegen::{isa, settings, settings::Configurable};
     let mut flags = settings::builder();
     flags
@@ -280,6 +298,9 @@ pub fn native_isa_with(opt_level: &str, verifier: bool) -> cranelift_codegen::is
     flags
         .set("enable_verifier", if verifier { "true" } else { "false" })
         .expect("a valid flag");
+    flags
+        .set("regalloc_algorithm", regalloc)
+        .expect("a valid register allocator");
     isa::lookup(target_lexicon::Triple::host())
         .expect("host ISA is built in")
         .finish(settings::Flags::new(flags))

@@ -23,7 +23,6 @@ mod ops;
 mod walk;
 pub use branches::{Branches, Destination};
 use cranelift_codegen::ir::{self, types, Block, Inst, Opcode, Type, Value};
-use cranelift_entity::packed_option::PackedOption;
 use cranelift_entity::{EntityRef, SecondaryMap};
 
 /// No block (a value defined nowhere, such as an unused alias target).
@@ -47,13 +46,6 @@ pub struct Scan {
     results: Vec<Value>,
     /// What the walk found of each value (by value index).
     facts: Vec<ValueFacts>,
-    /// The target of each alias read so far (by value index), `None` for any other value.
-    /// Kept across functions at the largest size needed so far, and cleared entry by
-    /// entry (`aliases`): filling it anew for each function would write every value of
-    /// the function, where only a few are aliases.
-    canon: Vec<PackedOption<Value>>,
-    /// The indices of the entries of `canon` set for this function.
-    aliases: Vec<u32>,
     /// The number of block parameters of all blocks.
     num_params: usize,
     /// The state of the placement decisions made on the way.
@@ -148,6 +140,9 @@ const NO_EFFECT_BETWEEN: u8 = 1 << 5;
 /// [`ValueFacts::bits`]: only pure instructions stand between its definition and its
 /// first read in its block.
 const ALL_PURE_BETWEEN: u8 = 1 << 6;
+/// [`ValueFacts::bits`]: the value is an alias, read already, whose target is in `def`
+/// (an alias is defined nowhere, so its `def` is free).
+const ALIAS: u8 = 1 << 7;
 
 impl ValueFacts {
     /// The class of its instruction with the trees it carries, if it may be placed off
@@ -195,6 +190,19 @@ impl ValueFacts {
     #[inline]
     pub fn all_pure_between(&self) -> bool {
         self.bits & ALL_PURE_BETWEEN != 0
+    }
+
+    /// The value this one is an alias of, if it is one that the walk read.
+    #[inline]
+    pub fn alias_target(&self) -> Option<Value> {
+        (self.bits & ALIAS != 0).then(|| Value::from_u32(self.def))
+    }
+
+    /// Record that the value is an alias of `target` (a value defined nowhere).
+    #[inline]
+    pub fn set_alias(&mut self, target: Value) {
+        self.def = target.as_u32();
+        self.bits |= ALIAS;
     }
 
     /// Record a first read in its own block, with what stands between (see
@@ -302,8 +310,6 @@ impl Default for Scan {
             operands: Vec::new(),
             results: Vec::new(),
             facts: Vec::new(),
-            canon: Vec::new(),
-            aliases: Vec::new(),
             num_params: 0,
             schedule: Schedule::default(),
             address_insts: Vec::new(),
@@ -448,11 +454,11 @@ impl Scan {
         &self.off_locals
     }
 
-    /// `value` with aliases resolved.
+    /// `value` with aliases resolved (an alias the walk read; any other value is itself).
     #[inline]
     pub fn resolve(&self, value: Value) -> Value {
-        match self.canon.get(value.index()) {
-            Some(target) => target.expand().unwrap_or(value),
+        match self.facts.get(value.index()) {
+            Some(f) => f.alias_target().unwrap_or(value),
             None => value,
         }
     }
@@ -467,7 +473,7 @@ impl Scan {
     #[inline]
     pub fn def_position(&self, value: Value) -> Option<usize> {
         match self.facts.get(value.index()) {
-            Some(f) if f.def != u32::MAX => Some(f.def as usize),
+            Some(f) if f.ty != types::INVALID && f.def != u32::MAX => Some(f.def as usize),
             _ => None,
         }
     }

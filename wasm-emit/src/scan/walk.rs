@@ -21,10 +21,6 @@ impl Scan {
         let n_values = dfg.num_values();
         let ops = op_table();
         let s = self;
-        for &alias in &s.aliases {
-            s.canon[alias as usize] = None.into();
-        }
-        s.aliases.clear();
         s.blocks.clear();
         s.block_start.clear();
         empty_with_room(&mut s.rows, n_insts + 1);
@@ -198,20 +194,17 @@ impl Scan {
         self.resolve_undefined(dfg, v)
     }
 
-    /// [`Scan::resolve_at_read`] of a value not defined yet; `canon` grows to the
-    /// function's values at its first alias.
+    /// [`Scan::resolve_at_read`] of a value not defined yet: an alias's target is kept in
+    /// its facts at its first read.
     #[inline(never)]
     fn resolve_undefined(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
-        if let Some(target) = self.canon.get(v.index()).and_then(|c| c.expand()) {
+        let f = &mut self.facts[v.index()];
+        if let Some(target) = f.alias_target() {
             return target;
         }
         let target = dfg.resolve_aliases(v);
         if target != v {
-            if self.canon.len() < dfg.num_values() {
-                self.canon.resize(dfg.num_values(), None.into());
-            }
-            self.canon[v.index()] = target.into();
-            self.aliases.push(v.index() as u32);
+            f.set_alias(target);
         }
         target
     }

@@ -65,6 +65,11 @@ const NO_ORDER: NodeOrder = NodeOrder {
 struct Scratch {
     visited: Vec<bool>,
     walk: Vec<(Node, u32)>,
+    /// The retreating edges (source, target), by RPO index, in the order the first pass
+    /// meets them.
+    retreating: Vec<(u32, u32)>,
+    /// Predecessors by RPO index in a CSR layout (`preds[count[b]..count[b + 1]]`),
+    /// built only for an irreducible graph, whose dominators take more than one pass.
     count: Vec<u32>,
     fill: Vec<u32>,
     preds: Vec<u32>,
@@ -76,7 +81,8 @@ struct Scratch {
     pre: Vec<u32>,
     post: Vec<u32>,
     /// `count` and `fill` of the dominator tree's children, apart from the
-    /// predecessors' (which `retreating_edges_dominated` reads after the tree is built).
+    /// predecessors' (which an irreducible graph's iteration reads after the tree is
+    /// built).
     tree_count: Vec<u32>,
     tree_fill: Vec<u32>,
     tree_walk: Vec<(Node, bool)>,
@@ -112,6 +118,7 @@ impl Order {
         self.tree(n);
         self.reducible = !self.cyclic || self.retreating_edges_dominated();
         if !self.reducible {
+            self.predecessors(g);
             self.iterate_dominators();
             self.tree(n);
         }
@@ -149,18 +156,53 @@ impl Order {
         }
     }
 
+    /// The first pass of the dominators (see the module doc), over each node's
+    /// successors in reverse postorder: a node's forward predecessors all come before
+    /// it, so its immediate dominator is final when it is reached, and each forward edge
+    /// narrows its target's as it is met (the nearest common ancestor does not depend on
+    /// the order). Counts the forward and retreating in-edges and lists the retreating
+    /// edges on the way, without a table of predecessors.
     fn dominators(&mut self, g: &Graph) {
         let n = self.rpo.len();
         let Scratch {
-            count,
-            fill,
-            preds,
-            idom,
-            ..
+            idom, retreating, ..
         } = &mut self.scratch;
-        // Predecessors by RPO index, in a flat CSR layout.
-        refill(count, n + 1, 0);
+        refill(idom, n, UNREACHABLE);
+        if n > 0 {
+            idom[0] = 0;
+        }
+        retreating.clear();
         self.cyclic = false;
+        for (i, &node) in self.rpo.iter().enumerate() {
+            let i = i as u32;
+            for e in g.succs(node) {
+                let target = &mut self.nodes[e.target.index()];
+                let t = target.rpo_index;
+                if i < t {
+                    target.forward_in += 1;
+                    let current = idom[t as usize];
+                    idom[t as usize] = if current == UNREACHABLE {
+                        i
+                    } else {
+                        intersect(idom, i, current)
+                    };
+                } else {
+                    target.retreating_in += 1;
+                    retreating.push((i, t));
+                }
+            }
+        }
+        self.cyclic = !retreating.is_empty();
+    }
+
+    /// The predecessors of every reachable node by RPO index (`Scratch::preds`), for the
+    /// iteration an irreducible graph needs.
+    fn predecessors(&mut self, g: &Graph) {
+        let n = self.rpo.len();
+        let Scratch {
+            count, fill, preds, ..
+        } = &mut self.scratch;
+        refill(count, n + 1, 0);
         for &node in &self.rpo {
             for e in g.succs(node) {
                 count[self.nodes[e.target.index()].rpo_index as usize + 1] += 1;
@@ -174,24 +216,11 @@ impl Order {
         refill(preds, count[n] as usize, 0);
         for (i, &node) in self.rpo.iter().enumerate() {
             for e in g.succs(node) {
-                let target = &mut self.nodes[e.target.index()];
-                let t = target.rpo_index as usize;
+                let t = self.nodes[e.target.index()].rpo_index as usize;
                 preds[fill[t] as usize] = i as u32;
                 fill[t] += 1;
-                if (i as u32) < t as u32 {
-                    target.forward_in += 1;
-                } else {
-                    target.retreating_in += 1;
-                    self.cyclic = true;
-                }
             }
         }
-        refill(idom, n, UNREACHABLE);
-        if n > 0 {
-            idom[0] = 0;
-        }
-        // The first pass: without the retreating edges (see the module doc).
-        self.dominator_pass();
     }
 
     /// One pass of the Cooper–Harvey–Kennedy iteration over the nodes in reverse
@@ -235,24 +264,19 @@ impl Order {
         let n = self.rpo.len();
         let mut budget = 4 * n + 64;
         let Scratch {
-            count, preds, idom, ..
+            retreating, idom, ..
         } = &self.scratch;
-        for t in 1..n {
-            for &p in &preds[count[t] as usize..count[t + 1] as usize] {
-                if (p as usize) < t {
-                    continue;
-                }
-                let mut x = p as usize;
-                while x > t && budget > 0 {
-                    x = idom[x] as usize;
-                    budget -= 1;
-                }
-                if budget == 0 {
-                    return self.retreating_edges_dominated_numbered();
-                }
-                if x != t {
-                    return false;
-                }
+        for &(p, t) in retreating {
+            let (mut x, t) = (p as usize, t as usize);
+            while x > t && budget > 0 {
+                x = idom[x] as usize;
+                budget -= 1;
+            }
+            if budget == 0 {
+                return self.retreating_edges_dominated_numbered();
+            }
+            if x != t {
+                return false;
             }
         }
         true
@@ -263,18 +287,15 @@ impl Order {
     fn retreating_edges_dominated_numbered(&mut self) -> bool {
         self.number_tree();
         let Scratch {
-            count,
-            preds,
+            retreating,
             pre,
             post,
             ..
         } = &self.scratch;
         let dominates = |a: usize, b: usize| pre[a] <= pre[b] && post[b] <= post[a];
-        (1..self.rpo.len()).all(|t| {
-            preds[count[t] as usize..count[t + 1] as usize]
-                .iter()
-                .all(|&p| (p as usize) < t || dominates(t, p as usize))
-        })
+        retreating
+            .iter()
+            .all(|&(p, t)| dominates(t as usize, p as usize))
     }
 
     fn tree(&mut self, n: usize) {

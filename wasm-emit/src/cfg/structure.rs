@@ -208,13 +208,14 @@ impl Structurer<'_> {
         frame
     }
 
-    fn depth(&self, pos: u32, target: Node) -> Result<u32> {
+    /// The `br` depth of the label at frame position `pos`, the label of `target`;
+    /// `Err(target)` if there is none (an internal error, see [`unbound`]). The error is
+    /// the node alone, so that the answers of `direct`, asked at every edge, are small
+    /// enough to come back in registers.
+    #[inline]
+    fn depth(&self, pos: u32, target: Node) -> std::result::Result<u32, Node> {
         if pos == UNBOUND {
-            return Err(Error::new(
-                ErrorKind::Internal,
-                "",
-                format!("structuring found no enclosing label for {target}"),
-            ));
+            return Err(target);
         }
         Ok(self.frames.len() as u32 - 1 - pos)
     }
@@ -257,12 +258,12 @@ impl Structurer<'_> {
             Exit::Jump => self.branch(x, succs[0], emitter)?,
             Exit::Brif => {
                 let (then_edge, else_edge) = (succs[0], succs[1]);
-                if let Some(target) = self.direct(x, then_edge, emitter)? {
+                if let Some(target) = self.direct(x, then_edge, emitter).map_err(unbound)? {
                     emitter.selector(x)?;
                     write_branch(emitter.code(), BR_IF, target.depth);
                     target.emitted(emitter);
                     self.branch(x, else_edge, emitter)?;
-                } else if let Some(target) = self.direct(x, else_edge, emitter)? {
+                } else if let Some(target) = self.direct(x, else_edge, emitter).map_err(unbound)? {
                     emitter.selector(x)?;
                     InstructionSink::new(emitter.code()).i32_eqz();
                     write_branch(emitter.code(), BR_IF, target.depth);
@@ -287,7 +288,7 @@ impl Structurer<'_> {
                 let mut depth_of: Vec<u32> = Vec::with_capacity(succs.len());
                 let mut direct = Vec::with_capacity(succs.len());
                 for (i, &edge) in succs.iter().enumerate() {
-                    let d = self.direct(x, edge, emitter)?;
+                    let d = self.direct(x, edge, emitter).map_err(unbound)?;
                     if d.is_none() {
                         depth_of.push(arms.len() as u32);
                         arms.push(i);
@@ -326,7 +327,12 @@ impl Structurer<'_> {
     /// The `br` target for `edge` if it is a plain branch (no label to set, and the
     /// target is a loop header behind us or a merge node, possibly through an empty edge
     /// node), or `None` if it needs code in place.
-    fn direct(&self, from: Node, edge: Edge, emitter: &dyn NodeEmitter) -> Result<Option<Target>> {
+    fn direct(
+        &self,
+        from: Node,
+        edge: Edge,
+        emitter: &dyn NodeEmitter,
+    ) -> std::result::Result<Option<Target>, Node> {
         if edge.label.is_some() {
             return Ok(None);
         }
@@ -342,7 +348,7 @@ impl Structurer<'_> {
     }
 
     /// `direct` without looking through empty nodes.
-    fn plain_depth(&self, from: Node, edge: Edge) -> Result<Option<Target>> {
+    fn plain_depth(&self, from: Node, edge: Edge) -> std::result::Result<Option<Target>, Node> {
         if edge.label.is_some() {
             return Ok(None);
         }
@@ -375,7 +381,7 @@ impl Structurer<'_> {
             label: None,
             ..edge
         };
-        match self.direct(from, plain, emitter)? {
+        match self.direct(from, plain, emitter).map_err(unbound)? {
             Some(target) => {
                 write_branch(emitter.code(), BR, target.depth);
                 target.emitted(emitter);
@@ -384,6 +390,17 @@ impl Structurer<'_> {
         }
         Ok(())
     }
+}
+
+/// The error for a branch to `target` with no enclosing label: structuring went wrong.
+#[cold]
+#[inline(never)]
+fn unbound(target: Node) -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        "",
+        format!("structuring found no enclosing label for {target}"),
+    )
 }
 
 #[cfg(test)]

@@ -100,6 +100,13 @@ impl Branches {
         }
     }
 
+    /// The destinations of the current branch, pushed so far.
+    #[inline]
+    pub fn current(&self) -> &[Destination] {
+        let start = self.dest_start.last().map_or(0, |&start| start as usize);
+        &self.destinations[start..]
+    }
+
     /// The end of the walk.
     pub fn finish(&mut self) {
         self.param_start.push(self.params.len() as u32);

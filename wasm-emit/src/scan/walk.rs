@@ -227,18 +227,15 @@ impl Scan {
             data,
             InstructionData::Brif { .. } | InstructionData::BranchTable { .. }
         );
-        if let InstructionData::Brif { arg, blocks, .. } = *data {
-            if blocks[0].block(pool) == blocks[1].block(pool)
-                && blocks[0].args(pool).eq(blocks[1].args(pool))
-            {
-                let arg = self.resolve_at_read(dfg, arg);
-                self.facts[arg.index()].count += 1;
-                flags |= BRIF_AS_JUMP;
-            }
-        }
         let reader = User::new(k, conditional);
         self.branches.begin_branch();
-        for call in data.branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
+        // The commonest branches' destinations straight from the instruction data.
+        let calls = match data {
+            InstructionData::Jump { destination, .. } => std::slice::from_ref(destination),
+            InstructionData::Brif { blocks, .. } => &blocks[..],
+            _ => data.branch_destination(&dfg.jump_tables, &dfg.exception_tables),
+        };
+        for call in calls {
             let args_start = self.operands.len() as u32;
             let mut values_only = true;
             for arg in call.args(pool) {
@@ -252,6 +249,22 @@ impl Scan {
             }
             let args = (args_start, self.operands.len() as u32);
             self.branches.push(call.block(pool), args, values_only);
+        }
+        // A `brif` whose two destinations are the same block with the same arguments
+        // (aliases resolved) is lowered as a jump: its condition is counted twice, so that
+        // it is never a tree (it is never pushed).
+        if let InstructionData::Brif { arg, .. } = *data {
+            if let [then_to, else_to] = self.branches.current() {
+                let same = then_to.block == else_to.block
+                    && then_to.values_only()
+                    && else_to.values_only()
+                    && self.operands[then_to.args()] == self.operands[else_to.args()];
+                if same {
+                    let arg = self.resolve_at_read(dfg, arg);
+                    self.facts[arg.index()].count += 1;
+                    flags |= BRIF_AS_JUMP;
+                }
+            }
         }
         flags
     }

@@ -572,10 +572,16 @@ impl<'a> FuncLower<'a> {
     /// read it was.
     #[inline]
     fn lower_row(&mut self, k: usize) -> Result<()> {
-        // The commonest instructions go straight to their own small function: the
-        // general selector's frame is large, and trees enter it once per level.
-        let (_, _, family) = self.scan.opcode_type_family(k);
-        if family != crate::isel::Family::Common || !self.common_inst(k) {
+        // The commonest instructions, and loads and stores, go straight to their own
+        // functions: the general selector's frame is large, and trees enter it once per
+        // level.
+        let (op, ty, family) = self.scan.opcode_type_family(k);
+        let done = match family {
+            crate::isel::Family::Common => self.common_inst(k),
+            crate::isel::Family::Mem => self.mem_inst(k, op, ty)?,
+            _ => false,
+        };
+        if !done {
             self.inst_at(k)?;
         }
         if self.sharing.is_on() {

@@ -20,7 +20,8 @@ struct Access {
 impl FuncLower<'_> {
     /// Lower the instruction at scan position `k`, with opcode `op` and controlling type
     /// `ty`, if it is a memory instruction (else `false`).
-    pub(super) fn mem_inst(&mut self, k: usize, op: Opcode, ty: Type) -> Result<bool> {
+    #[inline(never)]
+    pub(crate) fn mem_inst(&mut self, k: usize, op: Opcode, ty: Type) -> Result<bool> {
         let (func, scan) = (self.func, self.scan);
         let dfg = &func.dfg;
         let inst = scan.inst(k);

@@ -342,12 +342,17 @@ pub fn compile_with_layout(
     // the cache (a module can have a hundred thousand functions).
     let func_refs: Vec<FuncRefs> = functions.iter().map(|f| func_refs_of(f, decls)).collect();
     let mut env = ModuleEnv::new(options.target.clone(), options.stack_size, decls, layout);
+    // Whether each function's own signature is one the backend lowers, asked here while
+    // the signature is read for its type anyway (the lowering checks it again only where
+    // it is not: see `support::Gate::signature_supported`).
+    let mut signature_supported = Vec::with_capacity(functions.len());
     // Definitions first, so that finding imports can ask which callees are defined.
     for (func, refs) in functions.iter().zip(&func_refs) {
         if let ir::UserFuncName::Testcase(name) = &func.name {
             utf8_name(name.raw(), func, "the function's name")?;
         }
         let type_index = env.type_index_of(&func.signature, &refs.signature);
+        signature_supported.push(support::signature_supported(&func.signature));
         env.define(&func.name, type_index)?;
     }
     declare_imports(&mut env, functions, &func_refs, options)?;
@@ -361,14 +366,20 @@ pub fn compile_with_layout(
         module::room_for_other_sections(functions.len(), &layout.data),
     );
     let first_defined = env.imports.len() as u32;
-    for func in functions {
+    for (func, &supported) in functions.iter().zip(&signature_supported) {
         // The feature gate and the off-heap rules are checked in (and after) the
         // function's first lowering walk (`scan`), before anything is emitted.
         if options.verify {
             verify(func)?;
         }
         let index = first_defined + defined.len() as u32;
-        func::lower_function_in(func, &mut env, &mut workspace, (&mut bodies, index))?;
+        func::lower_function_in(
+            func,
+            &mut env,
+            &mut workspace,
+            (&mut bodies, index),
+            supported,
+        )?;
         let renamed = if layout.func_names.is_empty() {
             None
         } else {
@@ -385,7 +396,13 @@ pub fn compile_with_layout(
         let helper = env.helpers[next];
         let helper_func = helper.function();
         let index = first_defined + defined.len() as u32;
-        func::lower_function_in(&helper_func, &mut env, &mut workspace, (&mut bodies, index))?;
+        func::lower_function_in(
+            &helper_func,
+            &mut env,
+            &mut workspace,
+            (&mut bodies, index),
+            false,
+        )?;
         defined.push(DefinedFunction {
             name: FuncName::Text(helper.name()),
             export: false,

@@ -68,6 +68,14 @@ fn unsupported(func: &ir::Function, inst: Option<ir::Inst>, feature: Feature, wh
     })
 }
 
+/// Whether every type of `sig` is one the backend lowers (see [`Gate::check_header`]).
+pub fn signature_supported(sig: &ir::Signature) -> bool {
+    sig.params
+        .iter()
+        .chain(sig.returns.iter())
+        .all(|param| type_feature(param.value_type).is_none())
+}
+
 fn check_signature(func: &ir::Function, sig: &ir::Signature) -> Result<()> {
     for param in sig.params.iter().chain(sig.returns.iter()) {
         if let Some(feature) = type_feature(param.value_type) {
@@ -129,7 +137,11 @@ pub fn check_function(
     decls: &ModuleDecls,
     symbols: &HashMap<String, u64>,
 ) -> Result<()> {
-    let gate = Gate { decls, symbols };
+    let gate = Gate {
+        decls,
+        symbols,
+        signature_supported: false,
+    };
     gate.check_header(func)?;
     for block in func.layout.blocks() {
         gate.check_block_params(func, block)?;
@@ -149,12 +161,19 @@ pub struct Gate<'a> {
     pub decls: &'a ModuleDecls,
     /// The addresses of the data symbols placed in linear memory.
     pub symbols: &'a HashMap<String, u64>,
+    /// Whether the function's own signature is known to be supported already
+    /// ([`signature_supported`], asked where the module declares its functions): a
+    /// module of many small functions would otherwise read every signature again from
+    /// memory, long out of the caches.
+    pub signature_supported: bool,
 }
 
 impl Gate<'_> {
     /// The signatures and stack slots of `func`.
     pub fn check_header(&self, func: &ir::Function) -> Result<()> {
-        check_signature(func, &func.signature)?;
+        if !self.signature_supported {
+            check_signature(func, &func.signature)?;
+        }
         if !func.dynamic_stack_slots.is_empty() {
             return Err(unsupported(func, None, Feature::DynamicStackSlots, "are"));
         }

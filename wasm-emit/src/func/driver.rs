@@ -168,12 +168,15 @@ impl Spare {
 }
 
 /// Lower `func` against `env`, reusing the storage of `workspace`, and add it to
-/// `bodies` as the function with index `index`.
+/// `bodies` as the function with index `index`. `signature_supported`: whether the
+/// function's own signature is known to be supported already (see
+/// `support::Gate::signature_supported`; `false` has it checked here).
 pub fn lower_function_in(
     func: &ir::Function,
     env: &mut ModuleEnv,
     workspace: &mut Workspace,
     (bodies, index): (&mut Bodies, u32),
+    signature_supported: bool,
 ) -> Result<()> {
     if func.layout.entry_block().is_none() {
         return Err(Error::new(
@@ -185,6 +188,7 @@ pub fn lower_function_in(
     }
     // The first walk over the function checks it against the feature gate too.
     let gate = Gate {
+        signature_supported,
         decls: &env.decls,
         symbols: &env.layout.symbols,
     };

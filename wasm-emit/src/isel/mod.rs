@@ -2,9 +2,11 @@
 //! operands from and write results to the values' locals.
 //!
 //! The concerns are split by operand kind: `common` (the commonest integer instructions,
-//! lowered by position), `int` (integer arithmetic, bits, comparisons, overflow families), `float` (arithmetic, comparisons, conversions), `mem` (loads, stores,
-//! stack slots), `call` (calls, returns, tail calls, function addresses, traps) and
-//! `intrinsic` (the off-heap intrinsics: references, tables, bulk memory).
+//! lowered by position), `int` (integer arithmetic, bits, comparisons), `wide` (high
+//! multiplies and the overflow families), `float` (arithmetic, comparisons, conversions),
+//! `mem` (loads, stores, stack slots), `call` (calls, returns, tail calls, function
+//! addresses, traps) and `intrinsic` (the off-heap intrinsics: references, tables, bulk
+//! memory).
 
 mod call;
 mod common;
@@ -14,6 +16,7 @@ mod float;
 mod int;
 mod intrinsic;
 mod mem;
+mod wide;
 
 use crate::error::{ErrorKind, Feature, Result};
 use crate::func::FuncLower;

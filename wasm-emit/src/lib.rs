@@ -152,7 +152,7 @@ impl Default for Options {
 
 /// The export name of a CLIF function name: `%name` → `name`, `u1:2` stays `u1:2`.
 pub fn export_name(name: &ir::UserFuncName) -> String {
-    FuncName::Clif(name).text(&mut String::new()).to_owned()
+    FuncName::Clif(name).text(&mut String::new(), "").to_owned()
 }
 
 /// Check that `func` is valid CLIF, keeps the off-heap rules of `decls`, and uses only
@@ -347,9 +347,16 @@ pub fn compile_with_layout(
     // it is not: see `support::Gate::signature_supported`).
     let mut signature_supported = Vec::with_capacity(functions.len());
     // Definitions first, so that finding imports can ask which callees are defined.
+    // Test-case names are copied side by side for assembly (see `FuncName::Copied`).
+    let mut copied = Vec::with_capacity(functions.len());
     for (func, refs) in functions.iter().zip(&func_refs) {
         if let ir::UserFuncName::Testcase(name) = &func.name {
-            utf8_name(name.raw(), func, "the function's name")?;
+            let text = utf8_name(name.raw(), func, "the function's name")?;
+            let start = env.copied_names.len();
+            env.copied_names.push_str(text);
+            copied.push(start..env.copied_names.len());
+        } else {
+            copied.push(0..0);
         }
         let type_index = env.type_index_of(&func.signature, &refs.signature);
         signature_supported.push(support::signature_supported(&func.signature));
@@ -366,7 +373,7 @@ pub fn compile_with_layout(
         module::room_for_other_sections(functions.len(), &layout.data),
     );
     let first_defined = env.imports.len() as u32;
-    for (func, &supported) in functions.iter().zip(&signature_supported) {
+    for ((func, &supported), copied) in functions.iter().zip(&signature_supported).zip(copied) {
         // The feature gate and the off-heap rules are checked in (and after) the
         // function's first lowering walk (`scan`), before anything is emitted.
         if options.verify {
@@ -385,8 +392,12 @@ pub fn compile_with_layout(
         } else {
             layout.func_names.get(&func.name.to_string()).cloned()
         };
+        let name = match &func.name {
+            ir::UserFuncName::Testcase(_) => FuncName::Copied(copied),
+            name => FuncName::Clif(name),
+        };
         defined.push(DefinedFunction {
-            name: renamed.map_or(FuncName::Clif(&func.name), FuncName::Text),
+            name: renamed.map_or(name, FuncName::Text),
             export: options.export_functions,
         });
     }
@@ -412,7 +423,9 @@ pub fn compile_with_layout(
     // Printing every name is left for the case where the memory is exported.
     let named_memory = || {
         let mut buf = String::new();
-        defined.iter().any(|f| f.name.text(&mut buf) == "memory")
+        defined
+            .iter()
+            .any(|f| f.name.text(&mut buf, &env.copied_names) == "memory")
     };
     if options.export_functions && env.uses_memory && layout.memory.is_none() && named_memory() {
         return Err(Error::new(
@@ -444,11 +457,11 @@ pub fn compile_with_layout(
     Ok(bytes)
 }
 
-/// Check that the test-case name `bytes` (`what`, of `func`) is UTF-8: wasm names are,
-/// and Cranelift panics printing one that is not.
-fn utf8_name(bytes: &[u8], func: &ir::Function, what: &str) -> Result<()> {
-    if std::str::from_utf8(bytes).is_ok() {
-        return Ok(());
+/// The test-case name `bytes` (`what`, of `func`) as text; an error if it is not UTF-8:
+/// wasm names are, and Cranelift panics printing one that is not.
+fn utf8_name<'b>(bytes: &'b [u8], func: &ir::Function, what: &str) -> Result<&'b str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text);
     }
     let function = match &func.name {
         ir::UserFuncName::Testcase(name) => format!("%{}", String::from_utf8_lossy(name.raw())),

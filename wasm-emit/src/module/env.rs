@@ -190,6 +190,8 @@ pub struct ModuleEnv {
     known_callee_start: Vec<u32>,
     /// Storage for [`ModuleEnv::type_index_of`].
     sig_scratch: WasmSig,
+    /// The defined functions' test-case names, side by side (see `FuncName::Copied`).
+    pub copied_names: String,
 }
 
 /// A `FuncRef` whose callee is not known in advance (see `ModuleEnv::known_callees`).
@@ -251,6 +253,7 @@ impl ModuleEnv {
             known_callees: Vec::new(),
             known_callee_start: vec![0],
             sig_scratch: WasmSig::default(),
+            copied_names: String::new(),
         }
     }
 

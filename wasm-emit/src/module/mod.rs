@@ -39,21 +39,28 @@ pub struct DefinedFunction<'a> {
 
 /// A defined function's name in the module: its CLIF name (without the `%` of a test-case
 /// name), printed only as assembly writes it, since a module may have a hundred thousand;
-/// or a name of its own.
+/// a test-case name copied side by side with the others; or a name of its own.
 pub enum FuncName<'a> {
     /// The function's CLIF name.
     Clif(&'a ir::UserFuncName),
+    /// A test-case name, at this range of the copied names (see [`FuncName::text`]).
+    /// Copied while the definitions are read: assembly writes every name twice (its
+    /// export and the name section), and reading it from each function again would miss
+    /// the cache once per function of a large module.
+    Copied(std::ops::Range<usize>),
     /// A name given by the layout, or a helper's.
     Text(String),
 }
 
 impl FuncName<'_> {
-    /// The name as text, printed into `buf` if need be. (Compiling rejects test-case names
-    /// that are not UTF-8; `export_name` may be given one, and replaces what is not.)
-    pub fn text<'b>(&'b self, buf: &'b mut String) -> &'b str {
+    /// The name as text, printed into `buf` if need be; `copied` holds the copied names.
+    /// (Compiling rejects test-case names that are not UTF-8; `export_name` may be given
+    /// one, and replaces what is not.)
+    pub fn text<'b>(&'b self, buf: &'b mut String, copied: &'b str) -> &'b str {
         use std::fmt::Write;
         match self {
             FuncName::Text(text) => text,
+            FuncName::Copied(range) => &copied[range.clone()],
             FuncName::Clif(ir::UserFuncName::Testcase(name)) => {
                 match std::str::from_utf8(name.raw()) {
                     Ok(text) => text,
@@ -285,7 +292,7 @@ pub fn assemble(
     for (i, f) in functions.iter().enumerate() {
         if f.export {
             exports.export(
-                f.name.text(&mut buf),
+                f.name.text(&mut buf, &env.copied_names),
                 ExportKind::Func,
                 num_imports + i as u32,
             );
@@ -425,7 +432,7 @@ fn names(env: &ModuleEnv, functions: &[DefinedFunction], bodies: &Bodies) -> Nam
     let mut buf = String::new();
     for (i, f) in functions.iter().enumerate() {
         let index = num_imports + i as u32;
-        func_names.append(index, f.name.text(&mut buf));
+        func_names.append(index, f.name.text(&mut buf, &env.copied_names));
     }
     let mut global_names = NameMap::new();
     let mut declared: Vec<(u32, &str)> = env

@@ -45,15 +45,7 @@ impl Verifier<'_> {
         }
         for &p in i.segment_params() {
             done[p] = true;
-            let is_iconst = args
-                .get(p)
-                .is_some_and(|&v| match self.func.dfg.value_def(v) {
-                    ir::ValueDef::Result(def, _) => {
-                        self.func.dfg.insts[def].opcode() == Opcode::Iconst
-                    }
-                    _ => false,
-                });
-            if !is_iconst {
+            if !self.defined_by(args.get(p), Opcode::Iconst) {
                 self.error(
                     Some(inst),
                     Rule::SegmentOperand,
@@ -66,15 +58,7 @@ impl Verifier<'_> {
         }
         if i == Intrinsic::RefFunc {
             done[0] = true;
-            let is_func_addr = args
-                .first()
-                .is_some_and(|&v| match self.func.dfg.value_def(v) {
-                    ir::ValueDef::Result(def, _) => {
-                        self.func.dfg.insts[def].opcode() == Opcode::FuncAddr
-                    }
-                    _ => false,
-                });
-            if !is_func_addr {
+            if !self.defined_by(args.first(), Opcode::FuncAddr) {
                 self.error(
                     Some(inst),
                     Rule::RefFuncOperand,
@@ -98,5 +82,13 @@ impl Verifier<'_> {
                 ),
             );
         }
+    }
+
+    /// Whether `v` is given and is the result of an instruction with opcode `op`.
+    fn defined_by(&self, v: Option<&Value>, op: Opcode) -> bool {
+        v.is_some_and(|&v| match self.func.dfg.value_def(v) {
+            ir::ValueDef::Result(def, _) => self.func.dfg.insts[def].opcode() == op,
+            _ => false,
+        })
     }
 }

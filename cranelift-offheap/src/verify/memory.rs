@@ -8,8 +8,39 @@ use crate::rules::Rule;
 use cranelift_codegen::ir::{self, Opcode, Value};
 
 impl Verifier<'_> {
+    /// The address operand `addr` of a load, or of a store (`store`), at `offset`: a place
+    /// is accessed as the rules say (whole, as its own type, at offset 0, in its byte
+    /// order), and a reference is no address.
+    pub(super) fn address(
+        &mut self,
+        inst: ir::Inst,
+        op: Opcode,
+        addr: Value,
+        offset: i32,
+        flags: ir::MemFlags,
+        store: bool,
+    ) {
+        if let Some(place) = self.a.place_of_unaliased(addr) {
+            self.big_endian(inst, flags, place);
+            let dfg = &self.func.dfg;
+            // A load's controlling type is its result's, a store's its value's.
+            let ty = match store {
+                true => dfg.value_type(dfg.inst_args(inst)[0]),
+                false => dfg.value_type(dfg.first_result(inst)),
+            };
+            self.access(inst, op, place, offset, ty, store);
+        } else if self.refty(addr).is_some() {
+            let what = if store { "store" } else { "load" };
+            self.error(
+                Some(inst),
+                Rule::RefAsAddress,
+                format!("a reference is used as a {what} address"),
+            );
+        }
+    }
+
     /// A load or store through `place`.
-    pub(super) fn access(
+    fn access(
         &mut self,
         inst: ir::Inst,
         op: Opcode,
@@ -65,7 +96,7 @@ impl Verifier<'_> {
     }
 
     /// A place holds a value, not bytes: a big-endian access would have to swap them.
-    pub(super) fn big_endian(&mut self, inst: ir::Inst, flags: ir::MemFlags, place: Place) {
+    fn big_endian(&mut self, inst: ir::Inst, flags: ir::MemFlags, place: Place) {
         if self.func.dfg.mem_flags[flags].explicit_endianness() == Some(ir::Endianness::Big) {
             let what = self.describe(place);
             self.error(

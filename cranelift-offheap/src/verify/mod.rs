@@ -343,47 +343,13 @@ impl<'a> Verifier<'a> {
             }
             InstructionData::Load { offset, flags, .. } => {
                 done[0] = true;
-                let arg = args[0];
-                if let Some(place) = self.a.place_of_unaliased(arg) {
-                    self.big_endian(inst, flags, place);
-                    self.access(
-                        inst,
-                        op,
-                        place,
-                        i32::from(offset),
-                        // A load's controlling type is its result's.
-                        dfg.value_type(dfg.first_result(inst)),
-                        false,
-                    );
-                } else if self.refty(arg).is_some() {
-                    self.error(
-                        Some(inst),
-                        Rule::RefAsAddress,
-                        "a reference is used as a load address".into(),
-                    );
-                }
+                self.address(inst, op, args[0], i32::from(offset), flags, false);
             }
             InstructionData::Store { offset, flags, .. } => {
                 done.fill(true);
                 let (value, addr) = (args[0], args[1]);
                 self.store_value(inst, value, addr);
-                if let Some(place) = self.a.place_of_unaliased(addr) {
-                    self.big_endian(inst, flags, place);
-                    self.access(
-                        inst,
-                        op,
-                        place,
-                        i32::from(offset),
-                        dfg.value_type(value),
-                        true,
-                    );
-                } else if self.refty(addr).is_some() {
-                    self.error(
-                        Some(inst),
-                        Rule::RefAsAddress,
-                        "a reference is used as a store address".into(),
-                    );
-                }
+                self.address(inst, op, addr, i32::from(offset), flags, true);
             }
             InstructionData::Call { func_ref, .. } => {
                 let sig = dfg.ext_funcs[func_ref].signature;

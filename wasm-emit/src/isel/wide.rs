@@ -130,14 +130,7 @@ impl FuncLower<'_> {
             }
         }
         self.locals.release(vt, t);
-        if op == UaddOverflowTrap {
-            self.sink()
-                .if_(wasm_encoder::BlockType::Empty)
-                .unreachable()
-                .end();
-        } else {
-            self.set(self.result(inst, 1));
-        }
+        self.overflow_out(inst, op);
     }
 
     /// The overflow families on i64, from the wrapped result and the operands' bits.
@@ -241,7 +234,13 @@ impl FuncLower<'_> {
                 self.sink().i64_const(63).i64_shr_s().i64_ne();
             }
         }
-        if op == UaddOverflowTrap {
+        self.overflow_out(inst, op);
+    }
+
+    /// The overflow flag on the stack goes out: `uadd_overflow_trap` traps on it, the
+    /// others give it as their second result.
+    fn overflow_out(&mut self, inst: ir::Inst, op: Opcode) {
+        if op == Opcode::UaddOverflowTrap {
             self.sink()
                 .if_(wasm_encoder::BlockType::Empty)
                 .unreachable()

@@ -158,11 +158,18 @@ impl<'a> FuncLower<'a> {
     }
 
     /// One read of `value` (alias-resolved) was lowered: when sharing, its local is given
-    /// back if that was its last read (see `sharing`).
+    /// back if that was its last read (see `sharing`). Inline: most reads are not a
+    /// value's last.
+    #[inline]
     pub(super) fn lowered_read(&mut self, value: Value) {
-        if !self.sharing.read(value) {
-            return;
+        if self.sharing.read(value) {
+            self.last_read(value);
         }
+    }
+
+    /// The last read of `value` was lowered: its local is given back.
+    #[inline(never)]
+    fn last_read(&mut self, value: Value) {
         if let Some(local) = self.locals.get(value) {
             let ty = self.val_type_of(value);
             if self.sharing.give_back(value, ty, local) {

@@ -118,6 +118,11 @@ impl Sharing {
     /// to a read (see the module doc).
     pub fn give_back(&mut self, value: Value, ty: ValType, local: u32) -> bool {
         let before = self.entered_before[value.index()];
+        // Usually every open loop was entered before the value took its local (a value
+        // dies in the loop it is defined in): none can branch back to one of its reads.
+        if self.depth == 0 || self.open[self.depth - 1].number < before {
+            return true;
+        }
         let open = &self.open[..self.depth];
         let outermost = open.partition_point(|l| l.number < before);
         match self.busy_loop(self.depth, outermost) {

@@ -11,6 +11,7 @@
 //! can be observed (stores, bitcasts), so NaN payloads, which CLIF leaves unspecified, cannot
 //! make a correct backend look wrong.
 
+mod insts;
 mod ops;
 
 use arbitrary::{Result, Unstructured};

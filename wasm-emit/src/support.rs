@@ -70,19 +70,22 @@ fn unsupported(func: &ir::Function, inst: Option<ir::Inst>, feature: Feature, wh
 
 /// Whether every type of `sig` is one the backend lowers (see [`Gate::check_header`]).
 pub fn signature_supported(sig: &ir::Signature) -> bool {
+    signature_feature(sig).is_none()
+}
+
+/// The first feature the backend lacks that a type of `sig` needs, if any.
+fn signature_feature(sig: &ir::Signature) -> Option<Feature> {
     sig.params
         .iter()
         .chain(sig.returns.iter())
-        .all(|param| type_feature(param.value_type).is_none())
+        .find_map(|param| type_feature(param.value_type))
 }
 
 fn check_signature(func: &ir::Function, sig: &ir::Signature) -> Result<()> {
-    for param in sig.params.iter().chain(sig.returns.iter()) {
-        if let Some(feature) = type_feature(param.value_type) {
-            return Err(unsupported(func, None, feature, "in a signature is"));
-        }
+    match signature_feature(sig) {
+        Some(feature) => Err(unsupported(func, None, feature, "in a signature is")),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Whether `gv` is a data symbol that `symbols` (the layout's addresses) places.

@@ -64,6 +64,30 @@ fn features_outside_the_backend_are_named() {
 }
 
 #[test]
+fn a_functions_own_unsupported_signature_is_named() {
+    // A function's own signature is checked where the module's definitions are read, not
+    // again in its lowering: the error still names that function (after a supported one)
+    // and its signature, and no module comes out.
+    let supported = "function %g(i64) -> i64 {\nblock0(v0: i64):\n    return v0\n}\n";
+    for (f, feature) in [
+        (
+            "function %f(i128) -> i64 {\nblock0(v0: i128):\n    v1 = ireduce.i64 v0\n    return v1\n}",
+            Feature::I128,
+        ),
+        (
+            "function %f(f16) -> f16 {\nblock0(v0: f16):\n    return v0\n}",
+            Feature::F16,
+        ),
+    ] {
+        let e = error_of(&format!("{supported}{f}"), &Options::default());
+        assert_eq!(e.kind, ErrorKind::Unsupported(feature), "{e}");
+        assert_eq!(e.function, "%f", "{e}");
+        assert!(e.to_string().contains("signature"), "{e}");
+        assert!(e.hint.is_some(), "no hint in {e}");
+    }
+}
+
+#[test]
 fn invalid_clif_is_rejected_by_the_verifier() {
     // A use of a value that is not defined on every path.
     let e = error_of(

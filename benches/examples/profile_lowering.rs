@@ -38,6 +38,9 @@ fn main() {
         w.instructions(),
         values
     );
+    // `PROFILE_EACH=1` prints the time of every lowering (the first in a process is the
+    // slowest: its memory is fresh).
+    let each = std::env::var_os("PROFILE_EACH").is_some();
     let start = std::time::Instant::now();
     let mut best = std::time::Duration::MAX;
     let mut module = Vec::new();
@@ -45,6 +48,9 @@ fn main() {
         let one = std::time::Instant::now();
         module = std::hint::black_box(benches::lower_at(&w, fast, opt_level));
         best = best.min(one.elapsed());
+        if each {
+            eprintln!("  lowering: {:.1} ms", one.elapsed().as_secs_f64() * 1e3);
+        }
     }
     if let Ok(path) = std::env::var("PROFILE_OUTPUT") {
         std::fs::write(&path, &module).unwrap_or_else(|e| panic!("{path}: {e}"));

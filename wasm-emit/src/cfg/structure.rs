@@ -14,7 +14,7 @@
 use super::graph::{Edge, Exit, Graph, Node};
 use super::order::Order;
 use crate::error::{Error, ErrorKind, Result};
-use crate::reuse::ClearTo;
+use crate::reuse::{empty_with_room, ClearTo};
 use cranelift_entity::SecondaryMap;
 use wasm_encoder::{BlockType, InstructionSink};
 
@@ -138,10 +138,12 @@ pub fn emit(
         mut tasks,
         mut merge_children,
     } = std::mem::take(scratch);
-    frames.clear();
+    // Stacks sized for a deep nest once, rather than grown (and copied) as it deepens.
+    let deep = graph.nodes.len();
+    empty_with_room(&mut frames, deep);
     block_pos.clear_to(graph.nodes.len());
     loop_pos.clear_to(graph.nodes.len());
-    tasks.clear();
+    empty_with_room(&mut tasks, deep);
     tasks.push(Task::Tree(graph.entry));
     merge_children.clear();
     let mut s = Structurer {

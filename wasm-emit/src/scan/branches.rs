@@ -55,7 +55,8 @@ pub struct Branches {
 impl Branches {
     /// Empty, for a function of `blocks` blocks.
     pub fn clear(&mut self, blocks: usize) {
-        self.destinations.clear();
+        // Most terminators have one or two destinations.
+        crate::reuse::empty_with_room(&mut self.destinations, 2 * blocks);
         self.dest_start.clear();
         self.dest_end.clear();
         self.params.clear();

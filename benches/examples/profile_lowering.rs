@@ -5,7 +5,8 @@
 //! `none` does too, at opt level none.
 //! Prints the time per CLIF instruction: the mean, and the fastest lowering's.
 //! `PROFILE_OUTPUT=FILE` writes the module of the last lowering to FILE (to check that a
-//! change to the lowering leaves its output alone).
+//! change to the lowering leaves its output alone); `PROFILE_EACH=1` prints every
+//! lowering's time.
 fn main() {
     let (mut w, times) = benches::example_workload("sql.js-sql-wasm");
     let name = w.name.clone();

@@ -84,6 +84,15 @@ impl<'a> FuncLower<'a> {
         InstructionSink::new(&mut self.code)
     }
 
+    /// Call runtime helper `helper` (added to the module on its first call), its
+    /// arguments pushed already.
+    pub fn call_helper(&mut self, helper: crate::runtime::Helper) -> InstructionSink<'_> {
+        let index = self.env.helper(helper);
+        let mut sink = self.sink();
+        sink.call(index);
+        sink
+    }
+
     /// `value` with aliases resolved.
     #[inline]
     pub fn resolve(&self, value: Value) -> Value {

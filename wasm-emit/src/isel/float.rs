@@ -139,8 +139,7 @@ impl FuncLower<'_> {
                 } else {
                     Helper::FmaF32
                 };
-                let index = self.env.helper(helper);
-                self.sink().call(index);
+                self.call_helper(helper);
                 self.set(self.result(inst, 0));
             }
             Opcode::Fcmp => self.fcmp(inst),

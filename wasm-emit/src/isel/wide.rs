@@ -22,8 +22,7 @@ impl FuncLower<'_> {
                 } else {
                     Helper::UMulHi64
                 };
-                let index = self.env.helper(helper);
-                self.sink().call(index);
+                self.call_helper(helper);
                 self.set(self.result(inst, 0));
             }
             types::I32 => {
@@ -221,15 +220,13 @@ impl FuncLower<'_> {
             UmulOverflow => {
                 self.get(a);
                 self.get(b);
-                let index = self.env.helper(Helper::UMulHi64);
-                self.sink().call(index).i64_const(0).i64_ne();
+                self.call_helper(Helper::UMulHi64).i64_const(0).i64_ne();
             }
             _ => {
                 // SmulOverflow: the high half must be the sign extension of the low half.
                 self.get(a);
                 self.get(b);
-                let index = self.env.helper(Helper::SMulHi64);
-                self.sink().call(index);
+                self.call_helper(Helper::SMulHi64);
                 self.get(r);
                 self.sink().i64_const(63).i64_shr_s().i64_ne();
             }

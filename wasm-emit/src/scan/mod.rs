@@ -196,9 +196,15 @@ impl Scan {
         let (operands, results, facts) = (&operands[..], &results[..], &mut facts[..]);
         off_locals.clear();
         let mut counts = *local_counts;
-        for k in 0..rows.len().saturating_sub(1) {
-            let res_end = rows[k + 1].res_start;
-            let row = &mut rows[k];
+        // Each row with the next one, whose starts end its operands and results (the
+        // sentinel closes the last).
+        let mut rows = rows.iter_mut();
+        let Some(mut row) = rows.next() else {
+            return;
+        };
+        for next in rows {
+            let res_end = next.res_start;
+            let row = std::mem::replace(&mut row, next);
             if res_end == row.res_start + 1 {
                 let value = results[row.res_start as usize];
                 let in_local = crate::stackify::place(

@@ -268,8 +268,12 @@ impl FuncLower<'_> {
     }
 
     fn binary(&mut self, inst: ir::Inst, ty: Type, op: IntOp, wraps: bool) {
-        self.get(self.arg(inst, 0));
-        self.get(self.arg(inst, 1));
+        // The scan's operands are resolved already.
+        let &[a, b] = self.args_of(inst) else {
+            unreachable!("a binary instruction has two arguments")
+        };
+        self.get_resolved(a);
+        self.get_resolved(b);
         self.int_op(ty == types::I64, op);
         self.finish(inst, ty, wraps);
     }
@@ -409,7 +413,9 @@ impl FuncLower<'_> {
         let InstructionData::IntCompare { cond, .. } = self.func.dfg.insts[inst] else {
             unreachable!("icmp has a condition code")
         };
-        let (a, b) = (self.arg(inst, 0), self.arg(inst, 1));
+        let &[a, b] = self.args_of(inst) else {
+            unreachable!("icmp has two arguments")
+        };
         let wide = self.ty(a) == types::I64;
         let (signed, op) = match cond {
             IntCC::Equal => (false, Eq),

@@ -92,16 +92,17 @@ fn classify(op: Opcode) -> Class {
     }
 }
 
-/// Whether the instruction `data` (with opcode `op`) defines a constant cheap enough to
-/// emit at every use: its encoding is at most a few bytes longer than a `local.get`.
+/// The immediate of `data`, an `iconst`'s, if the constant is cheap enough to emit at
+/// every use (its encoding at most a few bytes longer than a `local.get`). Asked as the
+/// constant is placed, not by the walk: the walk's loop is long, and constants are a
+/// fraction of its instructions.
 #[inline]
-fn is_cheap_constant(op: Opcode, data: &InstructionData) -> bool {
-    if op != Opcode::Iconst {
-        return false;
-    }
+pub fn cheap_constant(data: &InstructionData) -> Option<i64> {
     match *data {
-        InstructionData::UnaryImm { imm, .. } => (-(1 << 13)..(1 << 13)).contains(&imm.bits()),
-        _ => false,
+        InstructionData::UnaryImm { imm, .. } if (-(1 << 13)..(1 << 13)).contains(&imm.bits()) => {
+            Some(imm.bits())
+        }
+        _ => None,
     }
 }
 
@@ -175,47 +176,26 @@ impl Schedule {
         }
     }
 
-    /// The instruction at position `k`, `data` with opcode `op` of class `class` (a
-    /// branch if `branch`) with results `results`; `facts` by value index.
+    /// The instruction at position `k`, of class `class`. (A result's class and whether
+    /// it is a cheap constant are recorded when it is placed, from its row: the walk's
+    /// loop is long, and the placing loop reads the row anyway.)
     #[inline]
-    #[allow(clippy::too_many_arguments)]
-    pub fn define(
-        &mut self,
-        k: u32,
-        op: Opcode,
-        data: &InstructionData,
-        class: Class,
-        branch: bool,
-        results: &[Value],
-        facts: &mut [ValueFacts],
-    ) {
+    pub fn define(&mut self, k: u32, class: Class) {
         if class != Class::Pure {
             self.impure_end = k + 1;
             if class == Class::Effect {
                 self.effects_end = k + 1;
             }
         }
-        let &[v] = results else {
-            return;
-        };
-        if branch {
-            return;
-        }
-        let f = &mut facts[v.index()];
-        f.set_class(class);
-        f.set_cheap_constant(is_cheap_constant(op, data));
     }
 }
 
-/// Place `value`, the only result of an instruction of class `class` with arguments
-/// `args`, once every read is known; the instructions are placed in layout order, so the
-/// arguments defined in the same block are placed already. `facts` by value index.
-/// Returns whether the value stays in a local.
+/// Place `value`, the only result of an instruction (no branch) of class `class` with
+/// arguments `args`, once every read is known; the instructions are placed in layout
+/// order, so the arguments defined in the same block are placed already (their classes
+/// recorded). `facts` by value index. Returns whether the value stays in a local.
 #[inline]
 pub fn place(class: Class, args: &[Value], value: Value, facts: &mut [ValueFacts]) -> bool {
-    if facts[value.index()].class().is_none() {
-        return true;
-    }
     // A tree carries the trees of its operands along.
     let mut c = class;
     for &arg in args {

@@ -176,14 +176,14 @@ impl Scan {
             gate.check_header(func)?;
         }
         self.walk(func, gate)?;
-        self.place_all();
+        self.place_all(&func.dfg);
         Ok(())
     }
 
     /// Place every result, in layout order; the values left in locals are counted by
     /// type on the way (block parameters were counted by the walk). The arrays are taken
     /// apart into slices first, so that the loop keeps them in registers.
-    fn place_all(&mut self) {
+    fn place_all(&mut self, dfg: &ir::DataFlowGraph) {
         let Scan {
             rows,
             operands,
@@ -207,12 +207,21 @@ impl Scan {
             let row = std::mem::replace(&mut row, next);
             if res_end == row.res_start + 1 {
                 let value = results[row.res_start as usize];
-                let in_local = crate::stackify::place(
-                    row.class,
-                    &operands[row.op_start as usize..row.arg_end as usize],
-                    value,
-                    facts,
-                );
+                // A small constant is emitted at every read, from its row's immediate.
+                if row.opcode == Opcode::Iconst {
+                    if let Some(imm) = crate::stackify::cheap_constant(&dfg.insts[row.inst]) {
+                        row.imm = imm as i16;
+                        facts[value.index()].set_cheap_constant(true);
+                    }
+                }
+                // (No branch has a result; were one to, it would stay in a local.)
+                let in_local = row.flags & BRANCH != 0
+                    || crate::stackify::place(
+                        row.class,
+                        &operands[row.op_start as usize..row.arg_end as usize],
+                        value,
+                        facts,
+                    );
                 if in_local {
                     counts[numeric_pool(facts[value.index()].ty)] += 1;
                 } else {

@@ -136,15 +136,7 @@ impl Scan {
                 if gate.is_some() && results.is_empty() {
                     check_type(func, inst, ty)?;
                 }
-                s.schedule.define(
-                    k as u32,
-                    opcode,
-                    data,
-                    info.class(),
-                    info.branch(),
-                    results,
-                    &mut s.facts,
-                );
+                s.schedule.define(k as u32, info.class());
                 s.rows.push(Row {
                     inst,
                     class: info.class(),
@@ -152,10 +144,8 @@ impl Scan {
                     family: info.family(),
                     flags,
                     ty,
-                    imm: match *data {
-                        InstructionData::UnaryImm { imm, .. } => imm.bits() as i16,
-                        _ => 0,
-                    },
+                    // Filled in for cheap constants as they are placed.
+                    imm: 0,
                     op_start,
                     arg_end,
                     res_start,

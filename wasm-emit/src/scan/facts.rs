@@ -49,8 +49,9 @@ const ALL_PURE_BETWEEN: u8 = 1 << 6;
 const ALIAS: u8 = 1 << 7;
 
 impl ValueFacts {
-    /// The class of its instruction with the trees it carries, if it may be placed off
-    /// locals at all (the only result of an instruction that is no branch).
+    /// The class of its instruction with the trees it carries, once the value is placed
+    /// (only the single result of an instruction that is no branch is placed; others
+    /// have none).
     #[inline]
     pub fn class(&self) -> Option<Class> {
         match self.bits & CLASS_BITS {
@@ -71,10 +72,11 @@ impl ValueFacts {
         self.bits & CHEAP_CONSTANT != 0
     }
 
-    /// Set [`ValueFacts::cheap_constant`].
+    /// Mark its instruction as a cheap constant (see [`ValueFacts::cheap_constant`]; facts
+    /// start unmarked for each function).
     #[inline]
-    pub fn set_cheap_constant(&mut self, cheap: bool) {
-        self.bits = self.bits & !CHEAP_CONSTANT | if cheap { CHEAP_CONSTANT } else { 0 };
+    pub fn mark_cheap_constant(&mut self) {
+        self.bits |= CHEAP_CONSTANT;
     }
 
     /// Whether its first read is in its own block, after its definition.

@@ -211,7 +211,7 @@ impl Scan {
                 if row.opcode == Opcode::Iconst {
                     if let Some(imm) = crate::stackify::cheap_constant(&dfg.insts[row.inst]) {
                         row.imm = imm as i16;
-                        facts[value.index()].set_cheap_constant(true);
+                        facts[value.index()].mark_cheap_constant();
                     }
                 }
                 // (No branch has a result; were one to, it would stay in a local.)

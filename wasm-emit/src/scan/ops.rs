@@ -37,12 +37,17 @@ const ADDRESSES: u32 = 1 << 11;
 const CHECKED: u32 = 1 << 12;
 
 const CLASSES: [Class; 4] = [Class::Pure, Class::Read, Class::Trap, Class::Effect];
-const FAMILIES: [Family; 5] = [
+/// The families by their number, padded to the eight that the number's three bits can
+/// hold (the padding is never stored): reading one takes a mask, not a division.
+const FAMILIES: [Family; 8] = [
     Family::Common,
     Family::Int,
     Family::Float,
     Family::Mem,
     Family::Call,
+    Family::Int,
+    Family::Int,
+    Family::Int,
 ];
 
 impl OpInfo {
@@ -95,7 +100,7 @@ impl OpInfo {
     /// The instruction-selection family that lowers it (`isel::Family`).
     #[inline]
     pub fn family(self) -> Family {
-        FAMILIES[(self.0 >> FAMILY_SHIFT & 7) as usize % FAMILIES.len()]
+        FAMILIES[(self.0 >> FAMILY_SHIFT & 7) as usize]
     }
 
     /// Whether it is a branch.

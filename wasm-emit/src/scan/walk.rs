@@ -109,6 +109,7 @@ impl Scan {
                 }
                 // The first result's type: the controlling type of most polymorphic
                 // opcodes, and checked by the gate with the others.
+                let mut first_result_ty = None;
                 for &r in results {
                     let ty = dfg.value_type(r);
                     if gate.is_some() {
@@ -117,6 +118,7 @@ impl Scan {
                     let f = &mut s.facts[r.index()];
                     f.def = k as u32;
                     f.ty = ty;
+                    first_result_ty.get_or_insert(ty);
                 }
                 let ty = match info.ty() {
                     TypeSource::Invariant => types::INVALID,
@@ -127,9 +129,7 @@ impl Scan {
                             types::INVALID => dfg.value_type(v),
                             ty => ty,
                         }),
-                    TypeSource::Result => results
-                        .first()
-                        .map_or(types::INVALID, |r| s.facts[r.index()].ty),
+                    TypeSource::Result => first_result_ty.unwrap_or(types::INVALID),
                 };
                 // Operands are results or block parameters checked where they are defined,
                 // so the controlling type needs a check only where it is neither.
@@ -176,22 +176,26 @@ impl Scan {
     /// instruction count (detached and alias values). A value defined already (a result
     /// or block parameter) is no alias, so only a value read before its definition in
     /// the layout, or defined nowhere, costs a call into Cranelift.
+    ///
+    /// An alias read before keeps its target in its facts, which this load reads anyway:
+    /// a frontend's SSA construction leaves many aliases, most read more than once.
     #[inline]
     fn resolve_at_read(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
-        if self.facts[v.index()].ty != types::INVALID {
+        let f = &self.facts[v.index()];
+        if f.ty != types::INVALID {
             return v;
+        }
+        if let Some(target) = f.alias_target() {
+            return target;
         }
         self.resolve_undefined(dfg, v)
     }
 
-    /// [`Scan::resolve_at_read`] of a value not defined yet: an alias's target is kept in
-    /// its facts at its first read.
+    /// [`Scan::resolve_at_read`] at the first read of a value not defined yet: an
+    /// alias's target is kept in its facts.
     #[inline(never)]
     fn resolve_undefined(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
         let f = &mut self.facts[v.index()];
-        if let Some(target) = f.alias_target() {
-            return target;
-        }
         let target = dfg.resolve_aliases(v);
         if target != v {
             f.set_alias(target);

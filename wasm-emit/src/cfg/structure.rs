@@ -11,7 +11,7 @@
 //! Emission is driven by an explicit task stack, so deep dominator trees cannot overflow the
 //! native stack. Straight-line code and branch selectors come from a [`NodeEmitter`].
 
-use super::graph::{Edge, Exit, Graph, Node};
+use super::graph::{Edge, Exit, Graph, Node, NodeKind};
 use super::order::Order;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reuse::{empty_with_room, ClearTo};
@@ -42,8 +42,9 @@ pub trait NodeEmitter {
     fn label_local(&mut self) -> u32;
     /// The code buffer structured control is written to.
     fn code(&mut self) -> &mut Vec<u8>;
-    /// Whether `node` turned out to need no code at all (an edge whose copies all vanished
-    /// when locals were shared): a branch to it can go straight to its successor.
+    /// Whether `node`, an edge node, turned out to need no code at all (its copies all
+    /// vanished when locals were shared): a branch to it can go straight to its
+    /// successor. Asked of edge nodes only.
     fn is_empty(&self, _node: Node) -> bool {
         false
     }
@@ -339,7 +340,10 @@ impl Structurer<'_> {
             return Ok(None);
         }
         let to = edge.target;
-        if emitter.is_empty(to) {
+        // Only an edge node can turn out empty: the emitter is asked of no other (a call
+        // through `dyn` for each of the many branches to blocks).
+        let edge_node = matches!(self.graph.nodes[to].kind, NodeKind::EdgeCopy { .. });
+        if edge_node && emitter.is_empty(to) {
             if let [next] = self.graph.succs(to) {
                 if let Ok(Some(target)) = self.plain_depth(to, *next) {
                     return Ok(Some(target));

@@ -74,6 +74,36 @@ impl<'a> FuncLower<'a> {
                 .with_hint("lower exceptions before using the wasm backend"));
         }
         let (args, params) = (scan.destination_args(to), scan.destination_params(to));
+        // Push every source first, then pop into the destinations in reverse: the operand
+        // stack makes the copy parallel, so swaps and cycles need no temporaries.
+        if !self.locals.shared() {
+            // Without coloring no two values share a local: the copies are the pairs that
+            // differ, told apart again on the way back rather than listed.
+            for (&arg, &param) in args.iter().zip(params) {
+                if arg != param {
+                    self.get_resolved(arg);
+                }
+            }
+            for (&arg, &param) in args.iter().zip(params).rev() {
+                if arg != param {
+                    self.set(param);
+                }
+            }
+        } else {
+            self.shared_copies(args, params);
+        }
+        if self.sharing.is_on() {
+            for &arg in args {
+                self.lowered_read(arg);
+            }
+        }
+        Ok(())
+    }
+
+    /// The parallel copy of `args` into `params` where coloring lets values share a
+    /// local: the pairs already in one local are left out before any is pushed (pushing
+    /// can number a local).
+    fn shared_copies(&mut self, args: &[Value], params: &[Value]) {
         let mut pending = std::mem::take(&mut self.pending_copies);
         pending.clear();
         for (&arg, &param) in args.iter().zip(params) {
@@ -81,8 +111,6 @@ impl<'a> FuncLower<'a> {
                 pending.push((arg, param));
             }
         }
-        // Push every source first, then pop into the destinations in reverse: the operand
-        // stack makes the copy parallel, so swaps and cycles need no temporaries.
         for &(arg, _) in &pending {
             self.get_resolved(arg);
         }
@@ -90,12 +118,6 @@ impl<'a> FuncLower<'a> {
             self.set(param);
         }
         self.pending_copies = pending;
-        if self.sharing.is_on() {
-            for &arg in args {
-                self.lowered_read(arg);
-            }
-        }
-        Ok(())
     }
 
     /// Destination `dest` of the terminator of the block with ordinal `from`.
@@ -108,6 +130,12 @@ impl<'a> FuncLower<'a> {
         let scan = self.scan;
         let b = scan.ordinal[block] as usize;
         for k in scan.block_range(b) {
+            // One read of the row's flags tells most rows, lowered where they stand, from
+            // the branch and the trees.
+            if scan.lowered_in_place(k) {
+                self.lower_row(k)?;
+                continue;
+            }
             if scan.is_branch(k) {
                 // Only plain jumps (and brifs collapsed into jumps) copy in the block itself.
                 if let cfg::Exit::Jump = self.graph.nodes[node].exit {
@@ -118,10 +146,7 @@ impl<'a> FuncLower<'a> {
                 }
                 continue;
             }
-            if scan.emitted_at_use(k) {
-                continue;
-            }
-            self.lower_row(k)?;
+            // Otherwise emitted where its result is used (or, unused, nowhere).
         }
         Ok(())
     }

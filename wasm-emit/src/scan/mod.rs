@@ -452,6 +452,14 @@ impl Scan {
         self.rows[k].flags & BRANCH != 0
     }
 
+    /// Whether the instruction at position `k` is lowered where it stands in its block:
+    /// neither a branch (lowered with the block's exit) nor emitted where its result is
+    /// used ([`Scan::emitted_at_use`]).
+    #[inline]
+    pub fn lowered_in_place(&self, k: usize) -> bool {
+        self.rows[k].flags & (BRANCH | AT_USE) == 0
+    }
+
     /// Whether the instruction at position `k` is a `brif` whose two destinations are
     /// the same block with the same arguments (lowered as a jump).
     #[inline]

@@ -41,7 +41,7 @@ impl FuncLower<'_> {
                 let libcall = memory_libcall(&dfg.ext_funcs[*func_ref].name);
                 self.env.uses_memory = true;
                 for &arg in self.args_of(inst) {
-                    self.get(arg);
+                    self.get_resolved(arg);
                 }
                 if libcall == Some(ir::LibCall::Memset) {
                     self.sink().memory_fill(0);
@@ -69,7 +69,7 @@ impl FuncLower<'_> {
                         .with_hint("declare the callee with the signature it is defined with"));
                 }
                 for &arg in self.args_of(inst) {
-                    self.get(arg);
+                    self.get_resolved(arg);
                 }
                 if op == Opcode::ReturnCall {
                     self.check_tail_results(inst, type_index)?;
@@ -94,9 +94,9 @@ impl FuncLower<'_> {
                     ));
                 };
                 for &arg in args {
-                    self.get(arg);
+                    self.get_resolved(arg);
                 }
-                self.get(callee);
+                self.get_resolved(callee);
                 if self.ty(callee) == types::I64 {
                     // Table slots are small; an address that does not fit cannot be valid.
                     self.sink().i32_wrap_i64();
@@ -135,7 +135,7 @@ impl FuncLower<'_> {
             (Opcode::Return, _) => {
                 // Results first: they may read the stack pointer the epilogue restores.
                 for &arg in self.args_of(inst) {
-                    self.get(arg);
+                    self.get_resolved(arg);
                 }
                 self.epilogue();
                 self.sink().return_();

@@ -252,10 +252,10 @@ impl FuncLower<'_> {
 
     /// Push `value`, sign-extended if `signed`.
     pub(super) fn get_maybe_signed(&mut self, value: ir::Value, signed: bool) {
+        // Every caller passes an operand as the scan recorded it, resolved already.
+        self.get_resolved(value);
         if signed {
-            self.get_signed(value);
-        } else {
-            self.get(value);
+            self.sext(self.ty(value));
         }
     }
 
@@ -289,7 +289,8 @@ impl FuncLower<'_> {
     fn shift_amount(&mut self, amount: ir::Value, ty: Type) {
         let wide = ty == types::I64;
         let amount_wide = self.ty(amount) == types::I64;
-        self.get(amount);
+        // An operand as the scan recorded it (every caller's), resolved already.
+        self.get_resolved(amount);
         match (amount_wide, wide) {
             (true, false) => {
                 self.sink().i32_wrap_i64();
@@ -431,7 +432,7 @@ impl FuncLower<'_> {
         };
         if matches!(cond, IntCC::Equal | IntCC::NotEqual) && self.const_of(b) == Some(0) {
             // Comparing with zero: `eqz`, without pushing the zero.
-            self.get(a);
+            self.get_resolved(a);
             let mut s = self.sink();
             if wide {
                 s.i64_eqz();

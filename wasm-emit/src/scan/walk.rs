@@ -192,14 +192,25 @@ impl Scan {
     }
 
     /// [`Scan::resolve_at_read`] at the first read of a value not defined yet: an
-    /// alias's target is kept in its facts.
+    /// alias's target is kept in its facts. Most aliases (an SSA builder's removed block
+    /// parameters) are of a value defined already, so the alias's destination is read
+    /// one step at a time (Cranelift's `resolve_aliases` decodes the target again to
+    /// see that it is no alias), and only a chain is followed through Cranelift.
     #[inline(never)]
     fn resolve_undefined(&mut self, dfg: &ir::DataFlowGraph, v: Value) -> Value {
-        let f = &mut self.facts[v.index()];
-        let target = dfg.resolve_aliases(v);
-        if target != v {
-            f.set_alias(target);
-        }
+        // (An alias's destination, one step: public for the text format's writer.)
+        let Some(next) = dfg.value_alias_dest_for_serialization(v) else {
+            return v;
+        };
+        let f = &self.facts[next.index()];
+        let target = if f.ty != types::INVALID {
+            next
+        } else if let Some(target) = f.alias_target() {
+            target
+        } else {
+            dfg.resolve_aliases(next)
+        };
+        self.facts[v.index()].set_alias(target);
         target
     }
 

@@ -1,12 +1,16 @@
 //! Lowering throughput: wasm-emit against Cranelift's native backend for the host and the
 //! encode-only floor, on the same functions, in the same run. `cargo bench -p benches`.
+//! Each backend keeps its context (wasm-emit's `Compiler`, Cranelift's `Context`) across
+//! a benchmark's iterations, as a JIT keeps it for its lifetime.
 
 use benches::shapes::{generate, SHAPES};
 use benches::{
-    compile_natively, corpus, encode_floor, lower, lower_at, native_isa, native_isa_quickest,
+    compile_natively_in, corpus, encode_floor, lower_at, lower_in, native_isa, native_isa_quickest,
     natively_compilable, runtests, wasm_instructions, OptLevel, Workload,
 };
+use cranelift_codegen::Context;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use wasm_emit::Compiler;
 
 fn bench_workload(c: &mut Criterion, w: &Workload) {
     if w.functions.is_empty() {
@@ -15,13 +19,25 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
     let mut group = c.benchmark_group(&w.name);
     group.throughput(Throughput::Elements(w.instructions() as u64));
     group.sample_size(10);
-    group.bench_function("wasm-emit", |b| b.iter(|| lower(w, false)));
-    group.bench_function("wasm-emit (no verify/validate/names)", |b| {
-        b.iter(|| lower(w, true))
-    });
-    group.bench_function("wasm-emit (opt none, no verify/validate/names)", |b| {
-        b.iter(|| lower_at(w, true, OptLevel::None))
-    });
+    let configs = [
+        ("wasm-emit", false, OptLevel::default()),
+        (
+            "wasm-emit (no verify/validate/names)",
+            true,
+            OptLevel::default(),
+        ),
+        (
+            "wasm-emit (opt none, no verify/validate/names)",
+            true,
+            OptLevel::None,
+        ),
+    ];
+    for (name, fast, opt_level) in configs {
+        let mut compiler = Compiler::new();
+        group.bench_function(name, |b| {
+            b.iter(|| lower_in(&mut compiler, w, fast, opt_level))
+        });
+    }
     let isas = [
         ("opt none", native_isa("none")),
         ("opt speed", native_isa("speed")),
@@ -31,11 +47,14 @@ fn bench_workload(c: &mut Criterion, w: &Workload) {
         ),
     ];
     for (config, isa) in isas {
+        let mut ctx = Context::new();
         group.bench_function(format!("cranelift-native ({config})"), |b| {
             // Cloning the functions is no part of the compile (see `compile_natively`).
             b.iter_batched(
                 || w.functions.clone(),
-                |functions| compile_natively(functions, &*isa).expect("compiles natively"),
+                |functions| {
+                    compile_natively_in(&mut ctx, functions, &*isa).expect("compiles natively")
+                },
                 BatchSize::LargeInput,
             )
         });

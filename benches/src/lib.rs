@@ -156,7 +156,25 @@ pub fn lower(w: &Workload, fast: bool) -> Vec<u8> {
 
 /// [`lower`] at `opt_level`.
 pub fn lower_at(w: &Workload, fast: bool, opt_level: OptLevel) -> Vec<u8> {
-    try_lower_at(w, fast, opt_level).unwrap_or_else(|e| panic!("{}: {e}", w.name))
+    lower_in(&mut wasm_emit::Compiler::new(), w, fast, opt_level)
+}
+
+/// [`lower_at`] with `compiler`, whose storage the lowering reuses (as a JIT reuses its
+/// compiler from one module to the next).
+pub fn lower_in(
+    compiler: &mut wasm_emit::Compiler,
+    w: &Workload,
+    fast: bool,
+    opt_level: OptLevel,
+) -> Vec<u8> {
+    compiler
+        .compile_with_layout(
+            &w.functions,
+            &w.decls,
+            &w.layout,
+            &options(w, fast, opt_level),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", w.name))
 }
 
 /// Lower `w` for wasm64 (every workload has 64-bit pointers, as Cranelift's x86-64 backend
@@ -171,7 +189,17 @@ pub fn try_lower_at(
     fast: bool,
     opt_level: OptLevel,
 ) -> Result<Vec<u8>, wasm_emit::Error> {
-    let options = wasm_emit::Options {
+    wasm_emit::compile_with_layout(
+        &w.functions,
+        &w.decls,
+        &w.layout,
+        &options(w, fast, opt_level),
+    )
+}
+
+/// The options of lowering `w` (see [`try_lower_at`]).
+fn options(w: &Workload, fast: bool, opt_level: OptLevel) -> wasm_emit::Options {
+    wasm_emit::Options {
         target: wasm_emit::Target::wasm64(),
         verify: !fast,
         validate: !fast,
@@ -179,8 +207,7 @@ pub fn try_lower_at(
         export_functions: w.layout.exports.is_empty() && w.layout.memory.is_none(),
         opt_level,
         ..wasm_emit::Options::default()
-    };
-    wasm_emit::compile_with_layout(&w.functions, &w.decls, &w.layout, &options)
+    }
 }
 
 /// The number of wasm instructions in the code section of `wasm`.
@@ -236,11 +263,23 @@ pub fn compile_natively(
     functions: Vec<cranelift_codegen::ir::Function>,
     isa: &dyn cranelift_codegen::isa::TargetIsa,
 ) -> Option<()> {
-    let mut ctx = cranelift_codegen::Context::new();
+    compile_natively_in(&mut cranelift_codegen::Context::new(), functions, isa)
+}
+
+/// [`compile_natively`] with `ctx`, whose storage Cranelift reuses (as a JIT keeps its
+/// `Context` from one module to the next).
+pub fn compile_natively_in(
+    ctx: &mut cranelift_codegen::Context,
+    functions: Vec<cranelift_codegen::ir::Function>,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+) -> Option<()> {
     for f in functions {
         ctx.func = f;
-        ctx.compile(isa, &mut Default::default()).ok()?;
+        let compiled = ctx.compile(isa, &mut Default::default()).is_ok();
         ctx.clear();
+        if !compiled {
+            return None;
+        }
     }
     Some(())
 }

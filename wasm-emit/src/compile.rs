@@ -23,6 +23,80 @@ pub fn compile_with_layout(
     layout: &ModuleLayout,
     options: &Options,
 ) -> Result<Vec<u8>> {
+    Compiler::new().compile_with_layout(functions, decls, layout, options)
+}
+
+/// A compiler that keeps its working storage from one compilation to the next, as a JIT
+/// keeps Cranelift's `Context`: the lowering's per-function arrays (a few dozen bytes per
+/// instruction and per value) are sized for the largest function met so far and reused,
+/// not taken afresh from the system for every module. The first compilation of a large
+/// function pays for that memory (a page fault every 4 KiB); the next ones do not.
+///
+/// ```
+/// use wasm_emit::{Compiler, ModuleLayout, Options};
+/// use cranelift_offheap::ModuleDecls;
+/// let funcs = cranelift_reader::parse_functions(
+///     "function %inc(i64) -> i64 {
+///      block0(v0: i64):
+///          v1 = iconst.i64 1
+///          v2 = iadd v0, v1
+///          return v2
+///      }",
+/// ).unwrap();
+/// let mut compiler = Compiler::new();
+/// let (decls, layout, options) = (ModuleDecls::new(), ModuleLayout::default(), Options::default());
+/// let first = compiler.compile_with_layout(&funcs, &decls, &layout, &options).unwrap();
+/// let again = compiler.compile_with_layout(&funcs, &decls, &layout, &options).unwrap();
+/// assert_eq!(first, again);
+/// ```
+#[derive(Default)]
+pub struct Compiler {
+    /// The storage kept between functions, and between compilations.
+    workspace: Option<func::Workspace>,
+}
+
+impl Compiler {
+    /// A compiler with no storage yet.
+    pub fn new() -> Compiler {
+        Compiler::default()
+    }
+
+    /// [`compile_module`](crate::compile_module) with this compiler's storage.
+    pub fn compile_module(
+        &mut self,
+        functions: &[ir::Function],
+        decls: &ModuleDecls,
+        options: &Options,
+    ) -> Result<Vec<u8>> {
+        self.compile_with_layout(functions, decls, &ModuleLayout::default(), options)
+    }
+
+    /// [`compile_with_layout`] with this compiler's storage.
+    pub fn compile_with_layout(
+        &mut self,
+        functions: &[ir::Function],
+        decls: &ModuleDecls,
+        layout: &ModuleLayout,
+        options: &Options,
+    ) -> Result<Vec<u8>> {
+        let mut workspace = match self.workspace.take() {
+            Some(kept) => kept.with_options(options.opt_level, options.local_names),
+            None => func::Workspace::new(options.opt_level).with_local_names(options.local_names),
+        };
+        let compiled = compile_in(functions, decls, layout, options, &mut workspace);
+        self.workspace = Some(workspace);
+        compiled
+    }
+}
+
+/// [`compile_with_layout`] with the lowering's storage `workspace`.
+fn compile_in(
+    functions: &[ir::Function],
+    decls: &ModuleDecls,
+    layout: &ModuleLayout,
+    options: &Options,
+    workspace: &mut func::Workspace,
+) -> Result<Vec<u8>> {
     // The index spaces first, from what each function declares (not its instructions);
     // then each function is analyzed, checked and lowered in one go, while its IR is in
     // the cache (a module can have a hundred thousand functions).
@@ -52,8 +126,6 @@ pub fn compile_with_layout(
     drop(func_refs);
     env.resolve_layout()?;
     let mut defined = Vec::with_capacity(functions.len());
-    let mut workspace =
-        func::Workspace::new(options.opt_level).with_local_names(options.local_names);
     let mut bodies = module::Bodies::for_instructions(
         functions.iter().map(|f| f.dfg.num_insts()).sum(),
         module::room_for_other_sections(functions.len(), &layout.data),
@@ -66,13 +138,7 @@ pub fn compile_with_layout(
             verify(func)?;
         }
         let index = first_defined + defined.len() as u32;
-        func::lower_function_in(
-            func,
-            &mut env,
-            &mut workspace,
-            (&mut bodies, index),
-            supported,
-        )?;
+        func::lower_function_in(func, &mut env, workspace, (&mut bodies, index), supported)?;
         let renamed = if layout.func_names.is_empty() {
             None
         } else {
@@ -96,7 +162,7 @@ pub fn compile_with_layout(
         func::lower_function_in(
             &helper_func,
             &mut env,
-            &mut workspace,
+            workspace,
             (&mut bodies, index),
             false,
         )?;

@@ -71,7 +71,7 @@ pub use target::Target;
 
 pub(crate) use check::offheap_error;
 pub use check::{check, check_placed, offheap_errors};
-pub use compile::compile_with_layout;
+pub use compile::{compile_with_layout, Compiler};
 
 use cranelift_codegen::ir;
 use cranelift_offheap::ModuleDecls;

@@ -17,18 +17,23 @@
 //! before it compares with the single-pass allocator, about two and a half times quicker
 //! than the default one on this corpus.
 //! Cranelift compiles as a JIT does: the functions are handed over to one reused
-//! `Context` (their clones are made outside the timing). Each figure is the fastest of at
-//! least three runs, and of more (up to ten) while they total under a second.
+//! `Context` (their clones are made outside the timing). Each backend keeps its context
+//! (Cranelift's `Context`, wasm-emit's `Compiler`) across the runs of a figure, as a JIT
+//! keeps it for its lifetime: a run's working memory is the previous run's, not fresh
+//! pages from the system. Each figure is the fastest of at least three runs, and of more
+//! (up to ten) while they total under a second.
 
 use benches::shapes::{generate, SHAPES};
 use benches::{
-    compile_natively, corpus, encode_floor, lower, lower_at, native_isa_quickest, native_isa_with,
-    natively_compilable, runtests, wasm_instructions, OptLevel, Workload,
+    compile_natively, compile_natively_in, corpus, encode_floor, lower_at, lower_in,
+    native_isa_quickest, native_isa_with, natively_compilable, runtests, wasm_instructions,
+    OptLevel, Workload,
 };
-use cranelift_codegen::isa;
+use cranelift_codegen::{isa, Context};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+use wasm_emit::Compiler;
 
 /// The system allocator, counting live bytes and their peak.
 struct Counting;
@@ -95,14 +100,25 @@ fn best_of<T>(mut prepare: impl FnMut() -> T, mut f: impl FnMut(T)) -> Duration 
     best
 }
 
-/// The fastest time of [`compile_natively`] on `w`'s functions (see [`best_of`]).
+/// The fastest time of [`compile_natively_in`] on `w`'s functions (see [`best_of`]), with
+/// one `Context` for every run.
 fn best_native(w: &Workload, isa: &dyn isa::TargetIsa) -> Duration {
+    let mut ctx = Context::new();
     best_of(
         || w.functions.clone(),
         |functions| {
-            compile_natively(functions, isa);
+            compile_natively_in(&mut ctx, functions, isa);
         },
     )
+}
+
+/// The fastest time of lowering `w` with wasm-emit (see [`lower_in`] and [`best_of`]),
+/// with one `Compiler` for every run.
+fn best_emit(w: &Workload, fast: bool, opt_level: OptLevel) -> Duration {
+    let mut compiler = Compiler::new();
+    best(|| {
+        lower_in(&mut compiler, w, fast, opt_level);
+    })
 }
 
 /// Cranelift's times: opt none with its verifier, without it, and opt speed without it
@@ -135,15 +151,10 @@ fn ns(d: Duration, insts: usize) -> f64 {
 fn measure(w: &Workload, with_native: bool) -> Row {
     let insts = w.instructions();
     eprintln!("measuring {} ({insts} CLIF instructions)", w.name);
-    let emit = best(|| {
-        lower(w, false);
-    });
-    let emit_fast = best(|| {
-        lower(w, true);
-    });
-    let emit_none = best(|| {
-        lower_at(w, true, OptLevel::None);
-    });
+    let emit = best_emit(w, false, OptLevel::default());
+    let emit_fast = best_emit(w, true, OptLevel::default());
+    let emit_none = best_emit(w, true, OptLevel::None);
+    // The memory a lowering takes, with a compiler of its own.
     let emit_peak = peak_bytes(|| {
         lower_at(w, true, OptLevel::None);
     });

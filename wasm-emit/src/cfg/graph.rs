@@ -121,8 +121,8 @@ const NONE: u32 = u32::MAX;
 const MAX_COMPARED: usize = 16;
 
 impl TableScratch {
-    /// Start a table in a function of `blocks` blocks.
-    fn begin(&mut self, blocks: usize) {
+    /// Start a table of `destinations` destinations in a function of `blocks` blocks.
+    fn begin(&mut self, blocks: usize, destinations: usize) {
         if self.stamp.len() < blocks {
             self.stamp.resize(blocks, 0);
             self.plain.resize(blocks, NONE);
@@ -136,6 +136,9 @@ impl TableScratch {
         }
         self.succ_calls.clear();
         self.index_of.clear();
+        // Sized once: a wide table would grow them by doubling, copying as they grow.
+        self.succ_calls.reserve(destinations);
+        self.index_of.reserve(destinations);
     }
 
     /// The successor index of `call`, destination `dest` of `branch`, adding it to
@@ -275,7 +278,8 @@ pub fn build_into(g: &mut Graph, func: &ir::Function, scan: &Scan) {
                 Exit::Brif
             }
             (Opcode::BrTable, [_, ..]) => {
-                tables.begin(blocks);
+                tables.begin(blocks, dests.len());
+                succs.reserve(dests.len());
                 for (i, &to) in dests.iter().enumerate() {
                     let at = (inst, b as u32, i as u32);
                     let k = tables.successor((g, scan), &mut succs, to, at);

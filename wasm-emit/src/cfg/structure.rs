@@ -287,7 +287,7 @@ impl Structurer<'_> {
                 // successor's block is innermost.
                 // `depth_of[i]`: a direct depth, or for arm j (the j-th successor needing
                 // code) the depth j of its block, counted from the innermost.
-                let mut arms: Vec<usize> = Vec::new();
+                let mut arms: Vec<usize> = Vec::with_capacity(succs.len());
                 let mut depth_of: Vec<u32> = Vec::with_capacity(succs.len());
                 let mut direct = Vec::with_capacity(succs.len());
                 for (i, &edge) in succs.iter().enumerate() {

@@ -124,6 +124,16 @@ impl Workspace {
             ..self
         }
     }
+
+    /// This workspace's storage, for lowering at `opt_level` with or without local names
+    /// (the next compilation's options).
+    pub fn with_options(self, opt_level: OptLevel, local_names: bool) -> Workspace {
+        Workspace {
+            opt_level,
+            local_names,
+            ..self
+        }
+    }
 }
 
 /// The storage of the last `FuncLower`, for the next one.

@@ -7,6 +7,7 @@
 #[cfg(feature = "module")]
 mod backend;
 mod calls;
+mod compiler;
 mod control;
 mod errors;
 mod float;

@@ -33,7 +33,8 @@
 //! - [`runtest`]: runs Cranelift's `; run:` lines against emitted modules in wasmtime.
 //!
 //! The entry points are here; [`check`] and its kin, and the module compilation behind
-//! [`compile_with_layout`], are in files of their own (`check.rs`, `compile.rs`).
+//! [`compile_with_layout`] and [`Compiler`] (which keeps its storage from one compilation
+//! to the next, for JITs), are in files of their own (`check.rs`, `compile.rs`).
 //!
 //! See `docs/design.md` in the repository for the design and its reasons.
 

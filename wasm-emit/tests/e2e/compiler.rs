@@ -1,10 +1,10 @@
 //! `Compiler`: storage kept from one compilation to the next changes nothing in what is
-//! compiled. Modules of different sizes, opt levels and options, compiled in turn with one
-//! compiler, come out byte for byte as they do from compilers of their own.
+//! compiled. Modules of different sizes, opt levels, targets and options, compiled in turn
+//! with one compiler, come out byte for byte as they do from compilers of their own.
 
 use crate::harness::parse;
 use std::fmt::Write;
-use wasm_emit::{compile_module, Compiler, OptLevel, Options};
+use wasm_emit::{compile_module, Compiler, OptLevel, Options, Target};
 
 /// A loop summing `n` steps of a chain of additions, with a block parameter per round.
 fn looping(n: usize) -> String {
@@ -49,11 +49,13 @@ fn a_reused_compiler_compiles_each_module_as_a_fresh_one_does() {
     ];
     let mut compiler = Compiler::new();
     let mut compared = 0;
-    for opt_level in [OptLevel::None, OptLevel::Speed] {
+    let targets = [Target::wasm32(), Target::wasm64()];
+    for (opt_level, target) in [OptLevel::None, OptLevel::Speed].into_iter().zip(targets) {
         for local_names in [true, false] {
             let options = Options {
                 opt_level,
                 local_names,
+                target: target.clone(),
                 ..Options::default()
             };
             for text in &modules {
@@ -63,7 +65,7 @@ fn a_reused_compiler_compiles_each_module_as_a_fresh_one_does() {
                 let reused = compiler.compile_module(&funcs, &decls, &options).unwrap();
                 assert!(
                     fresh == reused,
-                    "{opt_level:?}, local names {local_names}: {} bytes fresh, {} reused",
+                    "{opt_level:?} on {target:?}, local names {local_names}: {} bytes fresh, {} reused",
                     fresh.len(),
                     reused.len()
                 );

@@ -148,13 +148,9 @@ fn corpus_matching(wanted: impl Fn(&str) -> bool) -> Vec<Workload> {
     workloads
 }
 
-/// Lower `w` with wasm-emit at its default opt level (`fast`: as a JIT that trusts its
-/// front end, without the input verifier, output validation and local names).
-pub fn lower(w: &Workload, fast: bool) -> Vec<u8> {
-    lower_at(w, fast, OptLevel::default())
-}
-
-/// [`lower`] at `opt_level`.
+/// Lower `w` with wasm-emit at `opt_level` (`fast`: as a JIT that trusts its front end,
+/// without the input verifier, output validation and local names), with a compiler of its
+/// own.
 pub fn lower_at(w: &Workload, fast: bool, opt_level: OptLevel) -> Vec<u8> {
     lower_in(&mut wasm_emit::Compiler::new(), w, fast, opt_level)
 }

@@ -79,10 +79,11 @@ impl Compiler {
         layout: &ModuleLayout,
         options: &Options,
     ) -> Result<Vec<u8>> {
-        let mut workspace = match self.workspace.take() {
-            Some(kept) => kept.with_options(options.opt_level, options.local_names),
-            None => func::Workspace::new(options.opt_level).with_local_names(options.local_names),
-        };
+        let mut workspace = self
+            .workspace
+            .take()
+            .unwrap_or_else(|| func::Workspace::new(options.opt_level))
+            .with_options(options.opt_level, options.local_names);
         let compiled = compile_in(functions, decls, layout, options, &mut workspace);
         self.workspace = Some(workspace);
         compiled

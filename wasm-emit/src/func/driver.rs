@@ -117,16 +117,9 @@ impl Workspace {
         }
     }
 
-    /// Whether the functions' locals are named (see `Options::local_names`; default: yes).
-    pub fn with_local_names(self, local_names: bool) -> Workspace {
-        Workspace {
-            local_names,
-            ..self
-        }
-    }
-
     /// This workspace's storage, for lowering at `opt_level` with or without local names
-    /// (the next compilation's options).
+    /// (see `Options::local_names`; a new workspace names them): the next compilation's
+    /// options.
     pub fn with_options(self, opt_level: OptLevel, local_names: bool) -> Workspace {
         Workspace {
             opt_level,

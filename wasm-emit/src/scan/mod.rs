@@ -453,8 +453,8 @@ impl Scan {
     }
 
     /// Whether the instruction at position `k` is lowered where it stands in its block:
-    /// neither a branch (lowered with the block's exit) nor emitted where its result is
-    /// used ([`Scan::emitted_at_use`]).
+    /// neither a branch (lowered with the block's exit) nor emitted where its only result
+    /// is used, or nowhere if it is unused (a result not placed in a local).
     #[inline]
     pub fn lowered_in_place(&self, k: usize) -> bool {
         self.rows[k].flags & (BRANCH | AT_USE) == 0
@@ -486,14 +486,6 @@ impl Scan {
     pub fn destination_params(&self, destination: &Destination) -> &[Value] {
         self.branches
             .params(self.ordinal[destination.block] as usize)
-    }
-
-    /// Whether the instruction at position `k` is emitted where its only result is used
-    /// rather than where it stands (or nowhere, if the result is unused): the result is
-    /// not placed in a local.
-    #[inline]
-    pub fn emitted_at_use(&self, k: usize) -> bool {
-        self.rows[k].flags & AT_USE != 0
     }
 
     /// The arguments of the instruction at position `k` (aliases resolved).

@@ -2,7 +2,9 @@
 //! compiled. Modules of different sizes, opt levels, targets and options, compiled in turn
 //! with one compiler, come out byte for byte as they do from compilers of their own.
 
-use crate::harness::parse;
+use crate::harness::{int, load, parse};
+use cranelift_codegen::data_value::DataValue;
+use cranelift_codegen::ir::types;
 use std::fmt::Write;
 use wasm_emit::{compile_module, Compiler, OptLevel, Options, Target};
 
@@ -98,4 +100,45 @@ block0(v0: i64):
     let good = parse(SMALL);
     let fresh = compile_module(&good, &decls, &options).unwrap();
     assert!(fresh == compiler.compile_module(&good, &decls, &options).unwrap());
+}
+
+#[test]
+fn modules_from_a_reused_compiler_run_as_the_interpreter_does() {
+    // The storage is first sized and dirtied by a function past the local limit.
+    let mut compiler = Compiler::new();
+    let decls = Default::default();
+    let big = parse(&looping(60_000));
+    for opt_level in [OptLevel::None, OptLevel::Speed] {
+        let options = Options {
+            opt_level,
+            ..Options::default()
+        };
+        compiler.compile_module(&big, &decls, &options).unwrap();
+    }
+    for text in [looping(200), SMALL.to_string()] {
+        let funcs = parse(&text);
+        let mut at = |opt_level| {
+            let options = Options {
+                opt_level,
+                ..Options::default()
+            };
+            compiler.compile_module(&funcs, &decls, &options).unwrap()
+        };
+        let (speed, none) = (at(OptLevel::Speed), at(OptLevel::None));
+        let compiled = load(funcs.clone(), &speed, &none);
+        for n in [1, 2, 7] {
+            match funcs[0].name.to_string().as_str() {
+                "%looping" => {
+                    compiled.agree("looping", &[int(types::I64, 3 * n - 5), int(types::I32, n)])
+                }
+                _ => compiled.agree(
+                    "f",
+                    &[
+                        DataValue::F64((n as f64 / 3.0).into()),
+                        int(types::I32, n - 2),
+                    ],
+                ),
+            }
+        }
+    }
 }

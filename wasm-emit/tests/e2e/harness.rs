@@ -354,26 +354,31 @@ fn build_in(
 ) -> Compiled {
     let (decls, funcs) = parse_module(text);
     let layout = layout(&decls);
-    let load = |opt_level| {
+    let compile = |opt_level| {
         let options = Options {
             target: target.clone(),
             opt_level,
             ..Options::default()
         };
-        let bytes = wasm_emit::compile_with_layout(&funcs, &decls, &layout, &options)
-            .unwrap_or_else(|e| panic!("compile failed at {opt_level:?}: {e}\n{text}"));
-        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-            .validate_all(&bytes)
-            .expect("emitted module validates");
-        executor()
-            .load(&bytes)
-            .expect("wasmtime accepts the module")
+        wasm_emit::compile_with_layout(&funcs, &decls, &layout, &options)
+            .unwrap_or_else(|e| panic!("compile failed at {opt_level:?}: {e}\n{text}"))
     };
-    let module = load(OptLevel::Speed);
-    let module_none = load(OptLevel::None);
+    let (speed, none) = (compile(OptLevel::Speed), compile(OptLevel::None));
+    load(funcs, &speed, &none)
+}
+
+/// `funcs` compiled into `speed` (at opt level speed) and `none` (at opt level none),
+/// validated against the full feature set and loaded in wasmtime.
+pub fn load(funcs: Vec<ir::Function>, speed: &[u8], none: &[u8]) -> Compiled {
+    let load = |bytes: &[u8]| {
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(bytes)
+            .expect("emitted module validates");
+        executor().load(bytes).expect("wasmtime accepts the module")
+    };
     Compiled {
+        module: load(speed),
+        module_none: load(none),
         funcs,
-        module,
-        module_none,
     }
 }

@@ -215,9 +215,10 @@ impl Scan {
     }
 
     /// The destinations of the branch `data` at position `k`, in the block whose first
-    /// instruction is at position `first`: their arguments are read (after the branch's own arguments) and kept with
-    /// the blocks they go to. Returns the row's flags. Out of line: a branch ends each
-    /// block, and the walk's loop over every instruction stays small.
+    /// instruction is at position `first`: their arguments are read (after the branch's
+    /// own arguments) and kept with the blocks they go to. Returns the row's flags. Out of
+    /// line: a branch ends each block, and the walk's loop over every instruction stays
+    /// small.
     #[inline(never)]
     fn walk_destinations(
         &mut self,
